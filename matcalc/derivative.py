@@ -1,0 +1,146 @@
+"""The public derivatives: `differential`, `grad`, `jacobian` — the pipeline end to end.
+
+    f ──differentials──▶ df ──extract──▶ G (or fourth-order terms)
+      ──symmetric──▶ projected ──rewrite──▶ compact result
+
+Inputs and outputs are ordinary SymPy expressions (`MatrixSymbol`, `MatMul`, `Inverse`,
+`Trace`, …), except fourth-order results, which are `matcalc.tensor4.FourthOrder`.
+Layout: gradients are in denominator layout (G has X's shape, df = tr(Gᵀ dX), as in the
+Matrix Cookbook); Jacobians have J_ijkl = ∂F_ij/∂X_kl, so ∂(Ax)/∂x = A.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import MatrixExpr, MatrixSymbol, Symbol
+
+from . import extract, tensor4
+from .differentials import differentiate
+from .errors import MatcalcError, NotScalarError, VariableError
+from .nodes import as_scalar, differential_of, is_matrix, is_one_by_one, matadd, matmul
+from .rewrite import simplify
+from .shapes import validate
+from .symmetric import convention, project
+
+
+def _prepare(f, X):
+    """Sympify f, validate its shapes and the variable X; return f."""
+    try:
+        f = sympy.sympify(f, strict=True)
+    except (sympy.SympifyError, TypeError) as err:
+        raise MatcalcError(f"not a SymPy expression: {f!r}") from err
+    if not isinstance(X, (MatrixSymbol, Symbol)):
+        raise VariableError(
+            f"cannot differentiate with respect to {X} ({type(X).__name__}): "
+            "the variable must be a MatrixSymbol or a scalar Symbol")
+    if isinstance(X, Symbol) and any(X in M.shape[0].free_symbols | M.shape[1].free_symbols
+                                     for M in f.atoms(MatrixSymbol)):
+        raise VariableError(f"{X} is a dimension of a matrix in {f}, not a variable")
+    validate(f)
+    return f
+
+
+def _symmetric_symbols(X, symmetric):
+    return (X,) if symmetric is not False else ()
+
+
+def differential(f, X):
+    """df: the differential of f with respect to X, in the differential symbol dX.
+
+    >>> import sympy
+    >>> from matcalc import differential
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> differential(sympy.Trace(X.I), X)
+    -Trace(X**(-1)*dX*X**(-1))
+    """
+    f = _prepare(f, X)
+    return simplify(differentiate(f, X, differential_of(X)))
+
+
+def grad(f, X, *, symmetric=False):
+    """The gradient G of a scalar f with respect to X: df = tr(Gᵀ dX), G of X's shape.
+
+    f: a SymPy scalar built from matrix expressions, or a 1 x 1 matrix expression.
+    X: a MatrixSymbol (matrix or column vector) or a scalar Symbol.
+    symmetric: False; True for X symmetric, giving sym(G) = (G + Gᵀ)/2; or "entries",
+        the partial derivatives by the independent entries, G + Gᵀ − I∘G.
+
+    Raises NotScalarError (f is not scalar), VariableError, ShapeError, NoRuleError.
+
+    >>> import sympy
+    >>> from matcalc import grad
+    >>> n = sympy.Symbol("n")
+    >>> X = sympy.MatrixSymbol("X", n, n)
+    >>> grad(sympy.Trace(X.I), X)
+    -X.T**(-2)
+    >>> grad(sympy.log(sympy.Determinant(X)), X, symmetric=True)
+    X**(-1)
+    """
+    f = _prepare(f, X)
+    sym = convention(symmetric, X)
+    if is_matrix(f) and not is_one_by_one(f):
+        raise NotScalarError(
+            f"grad needs a scalar f; {f} is {f.shape[0]} x {f.shape[1]} (use jacobian)")
+    dX = differential_of(X)
+    df = differentiate(f, X, dX)
+    G = _gradient_of(df, X, dX)
+    return simplify(project(G, X, sym), symmetric=_symmetric_symbols(X, sym))
+
+
+def _gradient_of(df, X, dX):
+    """G with ⟨G, dX⟩ = df (unsimplified)."""
+    shape = X.shape if isinstance(X, MatrixSymbol) else None
+    return matadd(extract.pullback(df, sympy.S.One, dX), shape)
+
+
+def jacobian(F, X, *, symmetric=False):
+    """The derivative of a matrix-valued F (p x q) with respect to X (r x s).
+
+    Returns a `FourthOrder` J with J_ijkl = ∂F_ij/∂X_kl, printed in square-product
+    notation (−X⁻¹ ⊠ X⁻ᵀ for F = X⁻¹). Special cases: F and X column vectors -> the
+    p x r matrix ∂F_i/∂x_k (∂(Ax)/∂x = A); X scalar -> the matrix dF/dt; F scalar -> grad.
+    symmetric=True: X is symmetric; J is composed with the symmetric identity, J : 𝕀ₛ.
+
+    >>> import sympy
+    >>> from matcalc import jacobian
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> print(jacobian(X.I, X))
+    -X⁻¹ ⊠ X⁻ᵀ
+    """
+    F = _prepare(F, X)
+    if not is_matrix(F):
+        return grad(F, X, symmetric=symmetric)
+    sym = convention(symmetric, X)
+    if sym == "entries":
+        raise VariableError("jacobian supports symmetric=False or True ('entries' is for grad)")
+    dX = differential_of(X)
+    dF = differentiate(F, X, dX)
+    terms = extract.linear_terms(dF, dX)
+    symmetric_symbols = _symmetric_symbols(X, sym)
+
+    def tidy(e):
+        return simplify(e, symmetric=symmetric_symbols)
+
+    def scalar_gradient(s):
+        return tidy(_gradient_of(s, X, dX))
+
+    if isinstance(X, Symbol):
+        return tidy(matadd([matmul(scalar_gradient(t.s), t.M) for t in terms], F.shape))
+    if F.shape[1] == 1 and X.shape[1] == 1:
+        return tidy(matadd([_vector_jacobian(t, scalar_gradient) for t in terms],
+                           (F.shape[0], X.shape[0])))
+    J = tensor4.from_linear_terms(terms, F, X, scalar_gradient)
+    J = tensor4.collect(tensor4.map_factors(J, tidy))
+    if sym:
+        J = tensor4.project_symmetric(J)
+    return J
+
+
+def _vector_jacobian(term, scalar_gradient):
+    """∂F_i/∂x_k of one normal-form term: A dx b -> b A (b 1 x 1), a dxᵀ B -> a Bᵀ,
+    m s -> m (∇s)ᵀ."""
+    if isinstance(term, extract.DXTerm):
+        return matmul(as_scalar(term.B), term.A)
+    if isinstance(term, extract.DXTTerm):
+        return matmul(term.A, sympy.Transpose(term.B))
+    return matmul(term.M, sympy.Transpose(scalar_gradient(term.s)))

@@ -1,0 +1,326 @@
+"""Numeric evaluation with NumPy: `evaluate(obj, values)`.
+
+Contract: `values` maps symbol names (str) to arrays or numbers; symbolic dimensions are
+read off the arrays (and must agree). Matrices evaluate to 2-D float arrays, scalars to
+floats, a `FourthOrder` J to an array of shape F.shape + X.shape with [i, j, k, l] =
+∂F_ij/∂X_kl. One rule per node on the `ev_rule` table; a node without one raises
+`NoRuleError`. Evaluation never changes the expression.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Mapping
+
+import numpy as np
+import sympy
+from sympy import MatrixExpr, MatrixSymbol
+
+from .errors import EvaluationError, NoRuleError
+from .nodes import CommutationMatrix, Vec
+from .tensor4 import DyadicProduct, FourthOrder, SquareProduct
+
+
+class Env:
+    """Numeric values of symbols and of the dimensions bound from their shapes."""
+
+    def __init__(self, values: Mapping, expr_symbols):
+        self.values: dict = {}
+        self.dims: dict = {}
+        for name, value in values.items():
+            self.values[str(name)] = value
+        for M in sorted(expr_symbols, key=lambda s: s.name):
+            self._bind(M)
+
+    def _bind(self, M: MatrixSymbol) -> None:
+        if M.name not in self.values:
+            return
+        a = np.asarray(self.values[M.name], dtype=float)
+        if a.ndim == 1 and M.shape[1] == 1:
+            a = a.reshape(-1, 1)
+        elif a.ndim == 1 and M.shape[0] == 1:
+            a = a.reshape(1, -1)
+        elif a.ndim == 0 and M.shape == (1, 1):
+            a = a.reshape(1, 1)
+        if a.ndim != 2:
+            raise EvaluationError(f"{M.name} is a {_dims(M.shape)} matrix; "
+                                  f"got an array of shape {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise EvaluationError(f"{M.name} has non-finite entries (NaN or inf)")
+        for dim, size in zip(M.shape, a.shape):
+            self._bind_dim(dim, size, M)
+        self.values[M.name] = a
+
+    def _bind_dim(self, dim, size, M) -> None:
+        dim = sympy.sympify(dim)
+        if dim.is_Integer:
+            if int(dim) != size:
+                raise EvaluationError(f"{M.name} is {_dims(M.shape)}; got {size} for {dim}")
+            return
+        if dim.is_Symbol:
+            bound = self.dims.get(dim)
+            if bound is not None and bound[0] != size:
+                raise EvaluationError(
+                    f"dimension {dim} is {bound[0]} (from {bound[1]}) but {size} from {M.name}")
+            self.dims[dim] = (size, M.name)
+            return
+        known = self.dim(dim)
+        if known != size:
+            raise EvaluationError(f"{M.name} is {_dims(M.shape)} = {known}; got {size}")
+
+    def dim(self, d) -> int:
+        d = sympy.sympify(d)
+        for s in d.free_symbols - set(self.dims):
+            given = self.values.get(s.name)
+            if given is not None and np.ndim(given) == 0 and float(given).is_integer():
+                self.dims[s] = (int(given), s.name)
+        missing = [s for s in d.free_symbols if s not in self.dims]
+        if missing:
+            raise EvaluationError(f"dimension {missing[0]} is not known from the values given")
+        return int(d.subs({s: v for s, (v, _) in self.dims.items()}))
+
+    def value(self, name: str):
+        if name not in self.values:
+            raise EvaluationError(f"no value given for {name}")
+        return self.values[name]
+
+
+def _dims(shape) -> str:
+    return " x ".join(map(str, shape))
+
+
+def evaluate(obj, values: Mapping):
+    """The numeric value of an expression or a FourthOrder at `values` (name -> array).
+
+    Dimensions are read off the arrays; a dimension no array fixes may be given by name
+    ({"n": 3}). Vectors are columns of shape (n, 1) (1-D arrays are taken as columns).
+
+    >>> import numpy as np, sympy
+    >>> from matcalc import evaluate
+    >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
+    >>> evaluate(sympy.Trace(X.I), {"X": np.diag([1.0, 2.0, 4.0])})
+    1.75
+    """
+    symbols = _matrix_symbols(obj)
+    env = Env(values, symbols)
+    if isinstance(obj, FourthOrder):
+        return _ev_fourth_order(obj, env)
+    result = ev(sympy.sympify(obj), env)
+    if isinstance(result, np.ndarray):
+        return result
+    return _real(result)
+
+
+def _matrix_symbols(obj):
+    if isinstance(obj, FourthOrder):
+        found = set(obj.X.atoms(MatrixSymbol)) | set(obj.F.atoms(MatrixSymbol))
+        for t in obj.terms:
+            for M in _factors(t):
+                found |= M.atoms(MatrixSymbol)
+        return found
+    return sympy.sympify(obj).atoms(MatrixSymbol)
+
+
+def _factors(t):
+    return (t.A, t.B) if isinstance(t, SquareProduct) else (t.M, t.K)
+
+
+def _ev_fourth_order(J: FourthOrder, env: Env):
+    p, q, r, s = (env.dim(d) for d in J.shape)
+    out = np.zeros((p, q, r, s))
+    for t in J.terms:
+        c = _real(ev(t.coeff, env))
+        if isinstance(t, SquareProduct):
+            A, B = ev(t.A, env), ev(t.B, env)
+            pattern = "il,jk->ijkl" if t.transposed else "ik,jl->ijkl"
+            out += c * np.einsum(pattern, A, B)
+        else:
+            out += c * np.einsum("ij,kl->ijkl", ev(t.M, env), ev(t.K, env))
+    if J.symmetric:
+        out = 0.5 * (out + out.swapaxes(2, 3))
+    return out
+
+
+def _real(x):
+    x = complex(x) if not isinstance(x, (float, int)) else x
+    if isinstance(x, complex):
+        if abs(x.imag) > 1e-12 * max(1.0, abs(x.real)):
+            raise EvaluationError(f"the value is complex ({x}); check the domain (e.g. log of "
+                                  "a negative determinant)")
+        x = x.real
+    return float(x)
+
+
+def ev(e, env: Env):
+    """The value of the node e (array for matrices, number for scalars)."""
+    return ev_rule(e, env)
+
+
+@singledispatch
+def ev_rule(e, env):
+    if isinstance(e, sympy.Function):
+        return _ev_function(e, env)
+    raise NoRuleError(f"no numeric rule for {type(e).__name__} (in {e}); "
+                      "extend matcalc.numeric.ev_rule")
+
+
+@ev_rule.register(MatrixSymbol)
+def ev_matrix_symbol(e, env):
+    return env.value(e.name)
+
+
+@ev_rule.register(sympy.Symbol)
+def ev_symbol(e, env):
+    v = env.value(e.name)
+    if np.ndim(v) != 0:
+        raise EvaluationError(f"{e.name} is a scalar; got an array of shape {np.shape(v)}")
+    return float(v)
+
+
+@ev_rule.register(sympy.Number)
+@ev_rule.register(sympy.NumberSymbol)
+def ev_number(e, env):
+    return float(e)
+
+
+@ev_rule.register(sympy.core.numbers.ImaginaryUnit)
+def ev_imaginary_unit(e, env):
+    return 1j
+
+
+@ev_rule.register(sympy.Identity)
+def ev_identity(e, env):
+    return np.eye(env.dim(e.shape[0]))
+
+
+@ev_rule.register(sympy.ZeroMatrix)
+def ev_zero(e, env):
+    return np.zeros((env.dim(e.shape[0]), env.dim(e.shape[1])))
+
+
+@ev_rule.register(sympy.OneMatrix)
+def ev_ones(e, env):
+    return np.ones((env.dim(e.shape[0]), env.dim(e.shape[1])))
+
+
+@ev_rule.register(sympy.MatAdd)
+@ev_rule.register(sympy.Add)
+def ev_sum(e, env):
+    return sum(ev(a, env) for a in e.args)
+
+
+@ev_rule.register(sympy.MatMul)
+def ev_matmul(e, env):
+    coeff, factors = e.as_coeff_matrices()
+    mats = [ev(f, env) for f in factors]
+    product = mats[0] if len(mats) == 1 else np.linalg.multi_dot(mats)
+    return ev(coeff, env) * product
+
+
+@ev_rule.register(sympy.Mul)
+def ev_mul(e, env):
+    out = 1.0
+    for a in e.args:
+        out = out * ev(a, env)
+    return out
+
+
+@ev_rule.register(sympy.Pow)
+def ev_pow(e, env):
+    base, exp = ev(e.base, env), ev(e.exp, env)
+    if base == 0 and exp < 0:
+        raise EvaluationError(f"division by zero in {e}")
+    if base < 0 and not float(exp).is_integer():
+        return complex(base) ** exp
+    return base ** exp
+
+
+@ev_rule.register(sympy.Transpose)
+def ev_transpose(e, env):
+    return ev(e.arg, env).T
+
+
+@ev_rule.register(sympy.Inverse)
+def ev_inverse(e, env):
+    return _inv(ev(e.arg, env), e.arg)
+
+
+def _inv(A, expr):
+    if np.linalg.cond(A) > 1e14:
+        raise EvaluationError(f"{expr} is singular (or nearly so) at the given values")
+    return np.linalg.inv(A)
+
+
+@ev_rule.register(sympy.MatPow)
+def ev_matpow(e, env):
+    A = ev(e.args[0], env)
+    k = e.args[1]
+    if not k.is_Integer:
+        raise NoRuleError(f"no numeric rule for the non-integer matrix power {e}")
+    k = int(k)
+    return np.linalg.matrix_power(_inv(A, e.args[0]) if k < 0 else A, abs(k))
+
+
+@ev_rule.register(sympy.Trace)
+def ev_trace(e, env):
+    return float(np.trace(ev(e.arg, env)))
+
+
+@ev_rule.register(sympy.Determinant)
+def ev_determinant(e, env):
+    return float(np.linalg.det(ev(e.arg, env)))
+
+
+@ev_rule.register(sympy.HadamardProduct)
+def ev_hadamard(e, env):
+    out = ev(e.args[0], env)
+    for a in e.args[1:]:
+        out = out * ev(a, env)
+    return out
+
+
+@ev_rule.register(sympy.KroneckerProduct)
+def ev_kronecker(e, env):
+    out = ev(e.args[0], env)
+    for a in e.args[1:]:
+        out = np.kron(out, ev(a, env))
+    return out
+
+
+@ev_rule.register(Vec)
+def ev_vec(e, env):
+    return ev(e.arg, env).reshape(-1, 1, order="F")
+
+
+@ev_rule.register(CommutationMatrix)
+def ev_commutation(e, env):
+    m, n = env.dim(e.args[0]), env.dim(e.args[1])
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1.0  # vec(Aᵀ)[i n + j] = A_ij = vec(A)[j m + i]
+    return K
+
+
+#: NumPy for the common scalar functions; others go through SymPy's own evaluation.
+_NUMPY_FUNCTIONS = {
+    sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos,
+    sympy.tan: np.tan, sympy.tanh: np.tanh, sympy.Abs: np.abs, sympy.sqrt: np.sqrt,
+}
+
+
+def _ev_function(e, env):
+    args = [ev(a, env) for a in e.args]
+    if e.func is sympy.log and len(args) == 1 and args[0] <= 0:
+        raise EvaluationError(f"log of a non-positive value in {e} ({args[0]:.3g})")
+    fn = _NUMPY_FUNCTIONS.get(e.func)
+    if fn is not None and len(args) == 1:
+        return fn(args[0])
+    value = e.func(*[sympy.Float(a) for a in args]).evalf()
+    if not value.is_number:
+        raise NoRuleError(f"no numeric rule for the function {e.func} (in {e})")
+    return complex(value) if not value.is_real else float(value)
+
+
+__all__ = ["evaluate"]
+

@@ -1,0 +1,99 @@
+r"""Index notation of fourth-order results: -C^{-1}_{ik} C^{-1}_{lj}.
+
+Contract: `index(J, style="latex")` writes J_ijkl = ∂F_ij/∂X_kl as a sum of products of
+entries; `style="text"` gives a plain-text form (-C⁻¹_ik C⁻¹_lj). A transposed leaf
+swaps its indices ((Cᵀ)_lj is written C_jl); the symmetric projection J : 𝕀ₛ is written out
+as ½(… + … with k and l swapped). It never changes J.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..tensor4 import FourthOrder, SquareProduct
+from .latex import MatrixLatexPrinter
+from .text import TextPrinter
+
+
+class _Style:
+    def __init__(self, style: str):
+        if style not in ("latex", "text"):
+            raise ValueError(f"style={style!r}: use 'latex' or 'text'")
+        self.latex = style == "latex"
+        self.printer = MatrixLatexPrinter() if self.latex else TextPrinter()
+
+    def sub(self, base: str, a: str, b: str) -> str:
+        return f"{base}_{{{a}{b}}}" if self.latex else f"{base}_{a}{b}"
+
+    def paren(self, s: str) -> str:
+        return rf"\left({s}\right)" if self.latex else f"({s})"
+
+    def half(self, s: str) -> str:
+        return rf"\frac{{1}}{{2}}\left({s}\right)" if self.latex else f"½({s})"
+
+    def scalar(self, c) -> str:
+        return self.printer._print(c)
+
+
+def entry(M, a: str, b: str, st: _Style) -> str:
+    """(M)_ab with a transposed leaf's indices swapped and δ for the identity."""
+    if isinstance(M, sympy.Identity):
+        return st.sub(r"\delta" if st.latex else "δ", a, b)
+    transposed = False
+    leaf = M
+    if isinstance(leaf, sympy.Transpose):
+        leaf, transposed = leaf.arg, True
+    elif isinstance(leaf, (sympy.Inverse, sympy.MatPow)) and isinstance(leaf.args[0],
+                                                                       sympy.Transpose):
+        inner = leaf.args[0].arg
+        leaf = sympy.Inverse(inner) if isinstance(M, sympy.Inverse) else \
+            sympy.MatPow(inner, leaf.args[1])
+        transposed = True
+    if transposed:
+        a, b = b, a
+    if isinstance(leaf, sympy.MatrixSymbol) or (isinstance(leaf, sympy.Inverse)
+                                                and isinstance(leaf.arg, sympy.MatrixSymbol)):
+        return st.sub(st.printer._print(leaf), a, b)
+    return st.sub(st.paren(st.printer._print(leaf)), a, b)
+
+
+def _term(t, st: _Style, k="k", l="l") -> str:
+    if isinstance(t, SquareProduct):
+        if t.transposed:
+            return f"{entry(t.A, 'i', l, st)} {entry(t.B, 'j', k, st)}"
+        return f"{entry(t.A, 'i', k, st)} {entry(t.B, 'j', l, st)}"
+    return f"{entry(t.M, 'i', 'j', st)} {entry(t.K, k, l, st)}"
+
+
+def index(J: FourthOrder, style: str = "latex") -> str:
+    r"""The index form of a fourth-order result J_ijkl = ∂F_ij/∂X_kl.
+
+    >>> import sympy
+    >>> from matcalc import jacobian, index
+    >>> C = sympy.MatrixSymbol("C", 3, 3)
+    >>> index(jacobian(C.I, C))
+    '- C^{-1}_{ik} C^{-1}_{lj}'
+    """
+    if not isinstance(J, FourthOrder):
+        raise TypeError("index notation is for fourth-order results (matcalc.jacobian)")
+    st = _Style(style)
+    parts = []
+    for t in J.terms:
+        body = _term(t, st)
+        if J.symmetric:
+            body = st.half(f"{body} + {_term(t, st, k='l', l='k')}")
+        parts.append(_signed(t.coeff, body, st))
+    if not parts:
+        return "0"
+    return " + ".join(parts).replace("+ - ", "- ")
+
+
+def _signed(coeff, body: str, st: _Style) -> str:
+    if coeff == 1:
+        return body
+    if coeff == -1:
+        return "- " + body
+    if coeff.could_extract_minus_sign():
+        return "- " + _signed(-coeff, body, st)
+    c = st.scalar(coeff)
+    return f"{st.paren(c) if isinstance(coeff, sympy.Add) else c} {body}"

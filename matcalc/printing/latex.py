@@ -1,0 +1,170 @@
+r"""Paper-ready LaTeX: \operatorname{tr}, \det, X^{-1}, X^{-\top}, \odot, \otimes, \boxtimes.
+
+Contract: `latex(obj, transpose="top", bold=False)` returns LaTeX math (no $…$); it never
+changes obj. `transpose` chooses the transpose mark (`"top"` -> ^{\top}, `"T"` -> ^{T},
+`"intercal"` -> ^{\intercal}); `bold=True` sets matrices in \mathbf.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from ..nodes import MatrixDifferential, is_one_by_one
+from ..tensor4 import FourthOrder, SquareProduct
+from .text import ordered_terms
+
+_MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
+_ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)
+
+
+class MatrixLatexPrinter(LatexPrinter):
+    """SymPy's LatexPrinter with the notation of matrix-calculus papers."""
+
+    printmethod = "_matcalc_latex"
+
+    def __init__(self, transpose: str = "top", bold: bool = False):
+        if transpose not in _MARKS:
+            raise ValueError(f"transpose={transpose!r}: use one of {sorted(_MARKS)}")
+        super().__init__()
+        self.mark = _MARKS[transpose]
+        self.bold = bold
+
+    def _matrix_name(self, name: str) -> str:
+        s = self._print(sympy.Symbol(name))
+        return rf"\mathbf{{{s}}}" if self.bold else s
+
+    def _wrap(self, e) -> str:
+        s = self._print(e)
+        return s if isinstance(e, _ATOMS) or _is_leaf_power(e) else rf"\left({s}\right)"
+
+    def _print_MatrixSymbol(self, e):
+        if isinstance(e, MatrixDifferential):
+            return r"\mathrm{d}" + self._matrix_name(e.name[1:])
+        return self._matrix_name(e.name)
+
+    def _print_Transpose(self, e):
+        return f"{self._wrap(e.arg)}^{{{self.mark}}}"
+
+    def _print_Inverse(self, e):
+        A = e.arg
+        if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
+            return f"{self._print(A.arg)}^{{-{self.mark}}}"
+        return f"{self._wrap(A)}^{{-1}}"
+
+    def _print_MatPow(self, e):
+        A, k = e.args
+        if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
+            return rf"\left({self._print(A.arg)}^{{{self._print(k)}}}\right)^{{{self.mark}}}"
+        return f"{self._wrap(A)}^{{{self._print(k)}}}"
+
+    def _print_Identity(self, e):
+        return r"\mathbf{I}" if self.bold else "I"
+
+    def _print_ZeroMatrix(self, e):
+        return r"\mathbf{0}" if self.bold else "0"
+
+    def _print_OneMatrix(self, e):
+        return r"\mathbf{1}"
+
+    def _print_Trace(self, e):
+        if is_one_by_one(e.arg):
+            return self._print(e.arg)
+        return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
+
+    def _print_Determinant(self, e):
+        return rf"\det\left({self._print(e.arg)}\right)"
+
+    def _print_Vec(self, e):
+        return rf"\operatorname{{vec}}\left({self._print(e.arg)}\right)"
+
+    def _print_CommutationMatrix(self, e):
+        m, n = e.args
+        return f"K_{{{self._print(m)},{self._print(n)}}}"
+
+    def _print_HadamardProduct(self, e):
+        return r" \odot ".join(self._wrap(a) for a in e.args)
+
+    def _print_KroneckerProduct(self, e):
+        return r" \otimes ".join(self._wrap(a) for a in e.args)
+
+    def _print_MatMul(self, e):
+        coeff, factors = e.as_coeff_matrices()
+        grouping = (sympy.MatAdd,) if len(factors) == 1 else (
+            sympy.MatAdd, sympy.HadamardProduct, sympy.KroneckerProduct)
+        body = " ".join(self._wrap(f) if isinstance(f, grouping) else self._print(f)
+                        for f in factors)
+        return self.with_coefficient(coeff, body)
+
+    def with_coefficient(self, coeff, body: str) -> str:
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "- " + body
+        if coeff.could_extract_minus_sign():
+            return "- " + self.with_coefficient(-coeff, body)
+        c = self._print(coeff)
+        if isinstance(coeff, sympy.Add) or (isinstance(coeff, sympy.Trace)
+                                            and is_one_by_one(coeff.arg)):
+            c = rf"\left({c}\right)"
+        return f"{c} {body}"
+
+    def _print_MatAdd(self, e):
+        out = ""
+        for i, t in enumerate(ordered_terms(e.args)):
+            s = self._print(t)
+            if i and s.startswith("- "):
+                out += " - " + s[2:]
+            elif i:
+                out += " + " + s
+            else:
+                out = s
+        return out
+
+
+def _is_leaf_power(e) -> bool:
+    if isinstance(e, (sympy.Transpose, sympy.Inverse, sympy.MatPow)):
+        inner = e.args[0]
+        if isinstance(inner, sympy.Transpose):
+            inner = inner.arg
+        return isinstance(inner, sympy.MatrixSymbol)
+    return False
+
+
+def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
+    r"""LaTeX of an expression or a FourthOrder.
+
+    >>> import sympy
+    >>> from matcalc import latex, grad
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> latex(grad(sympy.log(sympy.Determinant(X)), X))
+    'X^{-\\top}'
+    >>> latex(grad(sympy.Determinant(X), X), bold=True, transpose="T")
+    '\\det\\left(\\mathbf{X}\\right) \\mathbf{X}^{-T}'
+    """
+    p = MatrixLatexPrinter(transpose=transpose, bold=bold)
+    if isinstance(obj, FourthOrder):
+        return fourth_order_latex(p, obj)
+    return p.doprint(obj)
+
+
+def fourth_order_latex(p: MatrixLatexPrinter, J: FourthOrder) -> str:
+    if not J.terms:
+        return "0"
+    parts = []
+    for t in J.terms:
+        if isinstance(t, SquareProduct):
+            body = rf"{_factor(p, t.A)} \boxtimes {_factor(p, t.B)}"
+            if t.transposed:
+                body = rf"\left({body}\right) : \mathbb{{T}}"
+        else:
+            body = rf"{_factor(p, t.M)} \otimes {_factor(p, t.K)}"
+        parts.append(p.with_coefficient(t.coeff, body))
+    s = " + ".join(parts).replace("+ - ", "- ")
+    if J.symmetric:
+        s = rf"\left({s}\right) : \mathbb{{I}}_s" if len(parts) > 1 else rf"{s} : \mathbb{{I}}_s"
+    return s
+
+
+def _factor(p, M) -> str:
+    return p._wrap(M)

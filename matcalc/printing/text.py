@@ -1,0 +1,200 @@
+"""Readable Unicode text: tr(X⁻¹), det(X) X⁻ᵀ, (A + Aᵀ) x, −X⁻¹ ⊠ X⁻ᵀ.
+
+Contract: `text(obj)` returns one line; it never changes obj. Products are written by
+juxtaposition (a space), transposes and inverses as superscripts, a 1 x 1 matrix used as
+a scalar without "tr".
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.str import StrPrinter
+
+from ..nodes import is_one_by_one
+from ..tensor4 import FourthOrder, SquareProduct
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)
+_SUMS = (sympy.MatAdd,)
+_PRODUCTS = (sympy.HadamardProduct, sympy.KroneckerProduct)
+
+
+def superscript(k) -> str:
+    s = str(k)
+    return s.translate(_SUPERSCRIPT) if s.lstrip("-").isdigit() else "^" + (
+        s if sympy.sympify(k).is_Atom else f"({s})")
+
+
+class TextPrinter(StrPrinter):
+    """StrPrinter with mathematical notation for matrix expressions."""
+
+    printmethod = "_matcalc_text"
+
+    def _wrap(self, e) -> str:
+        """e as an operand of a product, transpose or power: parenthesised unless atomic."""
+        s = self._print(e)
+        if isinstance(e, _ATOMS) or _is_leaf_power(e):
+            return s
+        return f"({s})"
+
+    def _print_MatrixSymbol(self, e):
+        return e.name
+
+    def _print_Transpose(self, e):
+        return self._wrap(e.arg) + "ᵀ"
+
+    def _print_Inverse(self, e):
+        A = e.arg
+        if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
+            return A.arg.name + "⁻ᵀ"
+        return self._wrap(A) + "⁻¹"
+
+    def _print_MatPow(self, e):
+        A, k = e.args
+        if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
+            return f"({A.arg.name}{superscript(k)})ᵀ"
+        return self._wrap(A) + superscript(k)
+
+    def _print_Identity(self, e):
+        return "I"
+
+    def _print_ZeroMatrix(self, e):
+        return "0"
+
+    def _print_OneMatrix(self, e):
+        return "𝟏"
+
+    def _print_Trace(self, e):
+        if is_one_by_one(e.arg):
+            return self._print(e.arg)
+        return f"tr({self._print(e.arg)})"
+
+    def _print_Determinant(self, e):
+        return f"det({self._print(e.arg)})"
+
+    def _print_Vec(self, e):
+        return f"vec({self._print(e.arg)})"
+
+    def _print_CommutationMatrix(self, e):
+        m, n = e.args
+        return f"K_({m},{n})"
+
+    def _print_HadamardProduct(self, e):
+        return " ∘ ".join(self._wrap(a) for a in e.args)
+
+    def _print_KroneckerProduct(self, e):
+        return " ⊗ ".join(self._wrap(a) for a in e.args)
+
+    def _print_MatMul(self, e):
+        coeff, factors = e.as_coeff_matrices()
+        grouping = _SUMS if len(factors) == 1 else _SUMS + _PRODUCTS
+        body = " ".join(self._wrap(f) if isinstance(f, grouping) else self._print(f)
+                        for f in factors)
+        return _with_coefficient(self, coeff, body, len(factors))
+
+    def _print_MatAdd(self, e):
+        return _join_terms(self, e.args)
+
+    def _print_Pow(self, e, rational=False):
+        base, k = e.args
+        if k.is_Integer and k > 0:
+            return self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Pow"]) + \
+                superscript(k)
+        return super()._print_Pow(e, rational).replace("**", "^")
+
+    def _print_Mul(self, e):
+        return super()._print_Mul(e).replace("*", " ")
+
+
+def _is_leaf_power(e) -> bool:
+    """X⁻¹, X⁻ᵀ, Xᵀ, Xᵏ: printed without parentheses."""
+    if isinstance(e, (sympy.Transpose, sympy.Inverse, sympy.MatPow)):
+        inner = e.args[0]
+        if isinstance(inner, sympy.Transpose):
+            inner = inner.arg
+        return isinstance(inner, sympy.MatrixSymbol)
+    return False
+
+
+def _with_coefficient(p, coeff, body, n_factors) -> str:
+    """coeff · body, written as a person would: -A, 2 A, (A + Aᵀ)/2, tr(X) A."""
+    if coeff == 1:
+        return body
+    if coeff == -1:
+        return "-" + body
+    if coeff.is_Rational and abs(coeff.p) == 1 and n_factors == 1:
+        return ("-" if coeff < 0 else "") + f"{body}/{coeff.q}"
+    if isinstance(coeff, sympy.Mul) and coeff.could_extract_minus_sign():
+        return "-" + _with_coefficient(p, -coeff, body, n_factors)
+    c = p._print(coeff)
+    if isinstance(coeff, sympy.Add) or (isinstance(coeff, sympy.Trace)
+                                        and is_one_by_one(coeff.arg)):
+        c = f"({c})"
+    return f"{c} {body}"
+
+
+def ordered_terms(terms) -> list:
+    """Terms in a stable reading order: SymPy's sort order, a positive term first."""
+    terms = sorted(terms, key=sympy.default_sort_key)
+    positive = [t for t in terms if not is_negative(t)]
+    return positive + [t for t in terms if t not in positive]
+
+
+def is_negative(t) -> bool:
+    """True when the term prints with a leading minus sign."""
+    if isinstance(t, sympy.MatMul):
+        return t.as_coeff_matrices()[0].could_extract_minus_sign()
+    return t.could_extract_minus_sign()
+
+
+def _join_terms(p, terms) -> str:
+    out = ""
+    for i, t in enumerate(ordered_terms(terms)):
+        s = p._print(t)
+        if i == 0:
+            out = s
+        elif s.startswith("-"):
+            out += " - " + s[1:]
+        else:
+            out += " + " + s
+    return out
+
+
+def text(obj) -> str:
+    """Unicode text of an expression or a FourthOrder.
+
+    >>> import sympy
+    >>> from matcalc import text, grad
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> text(grad(sympy.Trace(X.I), X))
+    '-(X⁻²)ᵀ'
+    """
+    p = TextPrinter()
+    if isinstance(obj, FourthOrder):
+        return fourth_order_text(p, obj)
+    return p.doprint(obj)
+
+
+def fourth_order_text(p, J: FourthOrder) -> str:
+    if not J.terms:
+        return "0"
+    parts = []
+    for t in J.terms:
+        if isinstance(t, SquareProduct):
+            body = f"{_factor(p, t.A)} ⊠ {_factor(p, t.B)}"
+            if t.transposed:
+                body = f"({body}) : 𝕋"
+        else:
+            body = f"{_factor(p, t.M)} ⊗ {_factor(p, t.K)}"
+        parts.append(_with_coefficient(p, t.coeff, body, 2))
+    s = " + ".join(parts).replace("+ -", "- ")
+    if J.symmetric:
+        s = f"({s}) : 𝕀ₛ" if len(parts) > 1 else f"{s} : 𝕀ₛ"
+    return s
+
+
+def _factor(p, M) -> str:
+    s = p._print(M)
+    return s if isinstance(M, _ATOMS) or _is_leaf_power(M) else f"({s})"
+
+

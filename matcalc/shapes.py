@@ -1,0 +1,54 @@
+"""Input validation: shapes of products, sums and square-only operations.
+
+SymPy checks shapes when `*` and `+` build an expression, but not when nodes are built
+directly (`MatMul(A, B)`). `validate` walks a whole expression once and raises
+`ShapeError` naming both shapes; it never changes the expression.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import MatrixExpr
+
+from .errors import ShapeError
+
+
+def _text(M) -> str:
+    return f"{M} ({_dims(M.shape)})"
+
+
+def _dims(shape) -> str:
+    return " x ".join(str(s) for s in shape)
+
+
+def _differ(a, b) -> bool:
+    """True when the dimensions a and b are certainly different."""
+    return bool(sympy.simplify(a - b) != 0) if (a - b).free_symbols else a != b
+
+
+def _check_node(e) -> None:
+    if isinstance(e, sympy.MatMul):
+        mats = [a for a in e.args if isinstance(a, MatrixExpr)]
+        for left, right in zip(mats, mats[1:]):
+            if _differ(left.shape[1], right.shape[0]):
+                raise ShapeError(
+                    f"product {_text(left)} * {_text(right)}: "
+                    f"{left.shape[1]} columns meet {right.shape[0]} rows")
+    elif isinstance(e, (sympy.MatAdd, sympy.HadamardProduct)):
+        first = e.args[0]
+        what = "sum" if isinstance(e, sympy.MatAdd) else "Hadamard product"
+        for other in e.args[1:]:
+            if any(_differ(a, b) for a, b in zip(first.shape, other.shape)):
+                raise ShapeError(f"{what} of {_text(first)} and {_text(other)}: shapes differ")
+    elif isinstance(e, (sympy.Inverse, sympy.Trace, sympy.Determinant, sympy.MatPow)):
+        arg = e.args[0]
+        if isinstance(arg, MatrixExpr) and _differ(*arg.shape):
+            name = {sympy.Inverse: "inverse", sympy.Trace: "trace",
+                    sympy.Determinant: "determinant", sympy.MatPow: "power"}[type(e)]
+            raise ShapeError(f"{name} of the non-square matrix {_text(arg)}")
+
+
+def validate(expr) -> None:
+    """Raise `ShapeError` if any node of `expr` combines shapes that do not fit."""
+    for node in sympy.preorder_traversal(expr):
+        _check_node(node)

@@ -1,0 +1,208 @@
+"""Numeric verification of derivatives by central finite differences: `check`.
+
+Contract: `check(f, X, ...)` evaluates a derivative (matcalc's own, or one you pass) at
+random well-conditioned values and compares it entry by entry with central differences
+(f(X + εV) − f(X − εV)) / 2ε along basis directions V. It never changes its inputs.
+
+Directions: E_kl for a general X; for symmetric X the symmetric basis
+(E_kl + E_lk)/2 (k ≠ l) and E_kk for `symmetric=True` — whose differences equal sym(G)_kl
+— and E_kl + E_lk, E_kk for `symmetric="entries"`, whose differences are the partial
+derivatives by the independent entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+from sympy import MatrixExpr, MatrixSymbol, Symbol
+
+from .derivative import grad, jacobian
+from .errors import MatcalcError, VariableError
+from .numeric import evaluate
+from .symmetric import convention
+from .tensor4 import FourthOrder
+
+#: Sizes given to symbolic dimensions, in order of their names (distinct, to catch
+#: transposition mistakes that square inputs of one size would hide).
+DEFAULT_SIZES = (3, 4, 2, 5, 6)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of `check`: the largest error and whether it is within tolerance."""
+    max_error: float          # max |derivative − finite difference|
+    scale: float              # max(1, max |finite difference|)
+    tolerance: float
+    derivative: object        # the derivative that was checked
+    values: dict = field(repr=False)   # the point: name -> array
+
+    @property
+    def relative_error(self) -> float:
+        return self.max_error / self.scale
+
+    @property
+    def ok(self) -> bool:
+        return self.relative_error <= self.tolerance
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        verdict = "ok" if self.ok else "MISMATCH"
+        return (f"{verdict}: max error {self.max_error:.2e} "
+                f"(relative {self.relative_error:.2e}, tolerance {self.tolerance:.0e})")
+
+
+def check(f, X, *, symmetric=False, derivative=None, values=None, dims=None,
+          seed: int = 0, eps: float = 1e-6, tolerance: float = 1e-6) -> CheckResult:
+    """Compare a derivative of f by X with central finite differences at random values.
+
+    f: scalar (checks a gradient) or matrix (checks a Jacobian).
+    symmetric: as for `grad`/`jacobian`; X then gets a symmetric positive definite value.
+    derivative: the formula to check; default: matcalc's own `grad`/`jacobian`.
+    values: fixed values for some symbols (name -> array); the rest are random.
+    dims: sizes for symbolic dimensions (name or Symbol -> int).
+    seed, eps, tolerance: random seed, step, and relative tolerance.
+
+    >>> import sympy
+    >>> from matcalc import check
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> check(sympy.log(sympy.Determinant(X)), X).ok
+    True
+    """
+    f = sympy.sympify(f)
+    mode = convention(symmetric, X)
+    if derivative is None:
+        derivative = jacobian(f, X, symmetric=mode) if _is_matrix_valued(f) else \
+            grad(f, X, symmetric=mode)
+    point = random_point([f, derivative, X], X, symmetric=mode, values=values,
+                         dims=dims, seed=seed)
+    analytic = np.asarray(evaluate(derivative, point), dtype=float)
+    numeric = _finite_differences(f, X, point, mode, eps)
+    analytic = _as_layout(analytic, numeric.shape, derivative, f, X)
+    err = float(np.max(np.abs(analytic - numeric))) if numeric.size else 0.0
+    scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
+    return CheckResult(err, scale, tolerance, derivative, point)
+
+
+def _is_matrix_valued(f) -> bool:
+    return isinstance(f, MatrixExpr) and tuple(f.shape) != (1, 1)
+
+
+def _as_layout(analytic, shape, derivative, f, X):
+    """Reshape a vector-by-vector Jacobian matrix (p x r) to the (p, 1, r, 1) layout."""
+    if analytic.shape == shape:
+        return analytic
+    if analytic.size == int(np.prod(shape)):
+        return analytic.reshape(shape)
+    raise MatcalcError(f"the derivative has shape {analytic.shape}; expected {shape}")
+
+
+def _finite_differences(f, X, point, mode, eps):
+    """Central differences of f along the basis directions of X's space (see module doc)."""
+    def value(x):
+        return np.asarray(evaluate(f, {**point, _name(X): x}), dtype=float)
+
+    x0 = np.asarray(point[_name(X)], dtype=float)
+    if np.ndim(x0) == 0:
+        return (value(x0 + eps) - value(x0 - eps)) / (2 * eps)
+    f_shape = value(x0).shape
+    out = np.zeros(f_shape + x0.shape)
+    rows, cols = x0.shape
+    for k in range(rows):
+        for l in range(cols):
+            V = _direction(k, l, x0.shape, mode)
+            out[(...,) + (k, l)] = (value(x0 + eps * V) - value(x0 - eps * V)) / (2 * eps)
+    if f_shape == ():
+        return out
+    if len(f_shape) == 2 and out.ndim == 4:
+        return out
+    return out
+
+
+def _direction(k, l, shape, mode):
+    V = np.zeros(shape)
+    if mode is False or k == l:
+        V[k, l] = 1.0
+    else:
+        w = 0.5 if mode is True else 1.0
+        V[k, l] = V[l, k] = w
+    return V
+
+
+def _name(X) -> str:
+    return X.name
+
+
+def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -> dict:
+    """Random values (name -> array/float) for every symbol in `exprs`.
+
+    Square matrices get I + ½ R/√n (well conditioned, positive determinant, not symmetric);
+    a symmetric variable X gets R Rᵀ/n + I (symmetric positive definite); other matrices
+    and vectors get standard normal entries; scalars are uniform in [0.5, 1.5].
+    """
+    rng = np.random.default_rng(seed)
+    values = dict(values or {})
+    matrices, scalars = set(), set()
+    for e in exprs:
+        e = e if not isinstance(e, FourthOrder) else _symbols_of_fourth_order(e)
+        if isinstance(e, set):
+            matrices |= e
+            continue
+        matrices |= e.atoms(MatrixSymbol)
+        scalars |= {s for s in e.free_symbols if isinstance(s, Symbol)}
+    sizes = _dimension_sizes(matrices, dims, values)
+    for s in sorted(scalars - _dimension_symbols(matrices), key=lambda s: s.name):
+        if s.name not in values and not s.name.startswith("d" + str(X)):
+            values[s.name] = float(rng.uniform(0.5, 1.5))
+    for M in sorted(matrices, key=lambda M: M.name):
+        if M.name in values or type(M) is not MatrixSymbol:
+            continue
+        rows, cols = (int(sympy.sympify(d).subs(sizes)) for d in M.shape)
+        R = rng.standard_normal((rows, cols))
+        if M == X and symmetric is not False:
+            values[M.name] = R @ R.T / rows + np.eye(rows)
+        elif rows == cols and rows > 1:
+            values[M.name] = np.eye(rows) + 0.5 * R / np.sqrt(rows)
+        else:
+            values[M.name] = R
+    if isinstance(X, Symbol) and X.name not in values:
+        values[X.name] = float(rng.uniform(0.5, 1.5))
+    if isinstance(X, MatrixSymbol) and symmetric is not False:
+        x = np.asarray(values[X.name], dtype=float)
+        if not np.allclose(x, x.T):
+            raise VariableError(f"the value given for {X.name} is not symmetric")
+    return values
+
+
+def _symbols_of_fourth_order(J: FourthOrder) -> set:
+    found = set(J.X.atoms(MatrixSymbol)) | set(J.F.atoms(MatrixSymbol))
+    for t in J.terms:
+        for M in vars(t).values():
+            if isinstance(M, sympy.Basic):
+                found |= M.atoms(MatrixSymbol)
+    return found
+
+
+def _dimension_symbols(matrices) -> set:
+    return {s for M in matrices for d in M.shape for s in sympy.sympify(d).free_symbols}
+
+
+def _dimension_sizes(matrices, dims, values) -> dict:
+    given = {sympy.Symbol(str(k)) if isinstance(k, str) else k: v
+             for k, v in (dims or {}).items()}
+    for M in matrices:  # sizes fixed by values given for symbols
+        if M.name in values:
+            for d, size in zip(M.shape, np.shape(np.atleast_2d(values[M.name]))):
+                if isinstance(d, Symbol):
+                    given.setdefault(d, size)
+    free = sorted(_dimension_symbols(matrices) - set(given), key=lambda s: s.name)
+    for s, size in zip(free, _cycle(DEFAULT_SIZES, len(free))):
+        given[s] = size
+    return given
+
+
+def _cycle(sizes, k):
+    return [sizes[i % len(sizes)] for i in range(k)]

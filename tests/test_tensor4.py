@@ -1,0 +1,98 @@
+"""Fourth-order results: square products, transposer, dyads, Kronecker form, evaluation."""
+
+import numpy as np
+import pytest
+import sympy
+from helpers import A, B, C, R, W, X, a, assert_verified, n, numeric_values, spd, t, x
+from sympy import Determinant, Identity, Trace
+
+import matcalc
+
+JACOBIAN_CASES = [
+    ("inverse", X.I),
+    ("transpose", X.T),
+    ("two-sided product", A * X * B),
+    ("product with transpose", X * A * X.T),
+    ("scalar times matrix", Trace(X) * A),
+    ("determinant times inverse", Determinant(X) * X.I),
+    ("power", X**3),
+    ("negative power", X**-2),
+    ("rectangular result", R * X),
+    ("rectangular variable", W.T * A * W),
+    ("sum", X + X.T + A * X.I),
+]
+
+
+@pytest.mark.parametrize("name, F", JACOBIAN_CASES, ids=[c[0] for c in JACOBIAN_CASES])
+def test_jacobian_matches_finite_differences(name, F):
+    var = W if F.has(W) else X
+    assert_verified(F, var)
+
+
+@pytest.mark.parametrize("name, F", JACOBIAN_CASES[:8], ids=[c[0] for c in JACOBIAN_CASES[:8]])
+def test_symmetric_jacobian_matches_finite_differences(name, F):
+    assert_verified(F, X, symmetric=True)
+
+
+@pytest.mark.parametrize("name, F", JACOBIAN_CASES, ids=[c[0] for c in JACOBIAN_CASES])
+def test_kronecker_form_agrees_with_the_fourth_order_array(name, F):
+    var = W if F.has(W) else X
+    J = matcalc.jacobian(F, var)
+    vals = numeric_values(seed=2, W=np.random.default_rng(1).standard_normal((3, 2)),
+                          R=np.random.default_rng(2).standard_normal((4, 3)), m=2, n=3)
+    array = matcalc.evaluate(J, vals)
+    p, q, r, s = array.shape
+    kron = matcalc.evaluate(J.kronecker(), vals)
+    np.testing.assert_allclose(kron, array.reshape(p * q, r * s, order="F"), atol=1e-12)
+
+
+def test_kronecker_form_of_a_symmetric_result_applies_the_symmetriser():
+    J = matcalc.jacobian(C.I, C, symmetric=True)
+    vals = {"C": spd(3)}
+    array = matcalc.evaluate(J, vals)
+    np.testing.assert_allclose(matcalc.evaluate(J.kronecker(), vals),
+                               array.reshape(9, 9, order="F"), atol=1e-12)
+
+
+def test_kronecker_form_of_a_two_sided_product_is_B_transpose_kron_A():
+    J = matcalc.jacobian(A * X * B, X)
+    assert J.kronecker() == sympy.KroneckerProduct(B.T, A)
+
+
+def test_evaluated_shape_is_F_shape_then_X_shape():
+    J = matcalc.jacobian(R * X, X)
+    vals = {"R": np.ones((4, 3)), "X": np.eye(3)}
+    assert matcalc.evaluate(J, vals).shape == (4, 3, 3, 3)
+
+
+def test_vector_by_vector_jacobian_is_a_matrix():
+    J = assert_verified(A * x, x)
+    assert J == A
+    J = assert_verified(Trace(A * x * x.T) * a + A * X * x, x)
+    assert isinstance(J, sympy.MatrixExpr) and J.shape == (n, n)
+
+
+def test_matrix_by_scalar_is_a_matrix():
+    J = assert_verified(t * A + t**2 * B + (Identity(n) + t * A).I, t)
+    assert isinstance(J, sympy.MatrixExpr)
+
+
+def test_scalar_function_by_jacobian_is_its_gradient():
+    assert matcalc.jacobian(Trace(X.I), X) == matcalc.grad(Trace(X.I), X)
+
+
+def test_transposer_disappears_under_symmetric_projection():
+    J = matcalc.jacobian(X.T, X, symmetric=True)
+    assert all(not term.transposed for term in J.terms)
+    assert matcalc.text(J) == "I ⊠ I : 𝕀ₛ"
+
+
+def test_like_terms_are_collected():
+    J = matcalc.jacobian(X + X, X)
+    assert len(J.terms) == 1 and J.terms[0].coeff == 2
+
+
+def test_fourth_order_renders_in_jupyter():
+    J = matcalc.jacobian(X.I, X)
+    assert J._repr_latex_() == r"$\displaystyle - X^{-1} \boxtimes X^{-\top}$"
+    assert str(J) == "-X⁻¹ ⊠ X⁻ᵀ"
