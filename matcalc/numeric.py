@@ -279,6 +279,11 @@ def ev_hadamard(e, env):
     return out
 
 
+@ev_rule.register(sympy.HadamardPower)
+def ev_hadamard_power(e, env):
+    return ev(e.base, env) ** ev(e.exp, env)
+
+
 @ev_rule.register(sympy.KroneckerProduct)
 def ev_kronecker(e, env):
     out = ev(e.args[0], env)

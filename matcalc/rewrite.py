@@ -131,6 +131,13 @@ def hadamard_scalars_out(e, ctx):
     return matmul(sympy.Mul(*coeffs), sympy.HadamardProduct(*plain))
 
 
+def hadamard_power_of_identity(e, ctx):
+    """I∘I∘…∘I = I^∘k -> I.  Shrinks: removes a power."""
+    if isinstance(e, sympy.HadamardPower) and isinstance(e.base, sympy.Identity):
+        return e.base
+    return None
+
+
 def _as_factors(t):
     if isinstance(t, sympy.MatMul):
         coeff, factors = t.as_coeff_matrices()
@@ -139,7 +146,7 @@ def _as_factors(t):
 
 
 RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, factor_common,
-         factor_scalar, hadamard_scalars_out)
+         factor_scalar, hadamard_scalars_out, hadamard_power_of_identity)
 
 
 # --- driver ---------------------------------------------------------------------------

@@ -137,7 +137,8 @@ def _name(X) -> str:
 
 
 def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -> dict:
-    """Random values (name -> array/float) for every symbol in `exprs`.
+    """Random values (name -> array/float) for every symbol in `exprs`, and the sizes
+    chosen for symbolic dimensions (name -> int).
 
     Square matrices get I + ½ R/√n (well conditioned, positive determinant, not symmetric);
     a symmetric variable X gets R Rᵀ/n + I (symmetric positive definite); other matrices
@@ -145,7 +146,8 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
     """
     rng = np.random.default_rng(seed)
     values = dict(values or {})
-    matrices, scalars = set(), set()
+    matrices = {X} if isinstance(X, MatrixSymbol) else set()
+    scalars = set()
     for e in exprs:
         e = e if not isinstance(e, FourthOrder) else _symbols_of_fourth_order(e)
         if isinstance(e, set):
@@ -168,6 +170,8 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
             values[M.name] = np.eye(rows) + 0.5 * R / np.sqrt(rows)
         else:
             values[M.name] = R
+    for d, size in sizes.items():  # so that results free of symbols (I) still evaluate
+        values.setdefault(str(d), int(size))
     if isinstance(X, Symbol) and X.name not in values:
         values[X.name] = float(rng.uniform(0.5, 1.5))
     if isinstance(X, MatrixSymbol) and symmetric is not False:

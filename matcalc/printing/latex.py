@@ -85,6 +85,9 @@ class MatrixLatexPrinter(LatexPrinter):
     def _print_HadamardProduct(self, e):
         return r" \odot ".join(self._wrap(a) for a in e.args)
 
+    def _print_HadamardPower(self, e):
+        return rf"{self._wrap(e.base)}^{{\circ {self._print(e.exp)}}}"
+
     def _print_KroneckerProduct(self, e):
         return r" \otimes ".join(self._wrap(a) for a in e.args)
 

@@ -82,6 +82,9 @@ class TextPrinter(StrPrinter):
     def _print_HadamardProduct(self, e):
         return " ∘ ".join(self._wrap(a) for a in e.args)
 
+    def _print_HadamardPower(self, e):
+        return f"{self._wrap(e.base)}^∘{self._print(e.exp)}"
+
     def _print_KroneckerProduct(self, e):
         return " ⊗ ".join(self._wrap(a) for a in e.args)
 

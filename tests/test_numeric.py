@@ -1,0 +1,59 @@
+"""Numeric evaluation: dimensions read off arrays, every node's NumPy rule."""
+
+import numpy as np
+import pytest
+import sympy
+from helpers import A, R, X, a, n, numeric_values, t, x
+from sympy import Determinant, HadamardProduct, Identity, KroneckerProduct, Trace, log
+
+import matcalc
+from matcalc import CommutationMatrix, Vec
+
+
+def test_nodes_evaluate_to_their_numpy_values():
+    v = numeric_values(seed=1)
+    Xv, Av, xv = v["X"], v["A"], v["x"]
+    cases = [
+        (X * A.T, Xv @ Av.T),
+        (X.I, np.linalg.inv(Xv)),
+        (X**-2, np.linalg.inv(Xv @ Xv)),
+        (X**3, Xv @ Xv @ Xv),
+        (Trace(X), np.trace(Xv)),
+        (Determinant(X), np.linalg.det(Xv)),
+        (log(Determinant(X)), np.log(np.linalg.det(Xv))),
+        (HadamardProduct(X, A), Xv * Av),
+        (KroneckerProduct(X, A), np.kron(Xv, Av)),
+        (Vec(X), Xv.reshape(-1, 1, order="F")),
+        (x.T * A * x, xv.T @ Av @ xv),
+        (2 * X + Identity(n), 2 * Xv + np.eye(3)),
+        (sympy.sin(Trace(X)) * sympy.exp(Trace(A)), np.sin(np.trace(Xv)) * np.exp(np.trace(Av))),
+    ]
+    for expr, expected in cases:
+        np.testing.assert_allclose(matcalc.evaluate(expr, v), expected, rtol=1e-12,
+                                   err_msg=str(expr))
+
+
+def test_commutation_matrix_transposes_vec():
+    M = np.arange(6.0).reshape(2, 3)
+    K = matcalc.evaluate(CommutationMatrix(2, 3), {})
+    np.testing.assert_array_equal(K @ M.reshape(-1, 1, order="F"), M.T.reshape(-1, 1, order="F"))
+
+
+def test_dimensions_are_read_off_arrays_and_by_name():
+    assert matcalc.evaluate(Trace(Identity(n)), {"n": 4}) == 4.0
+    assert matcalc.evaluate(R * X * a, {"R": np.ones((2, 5)), "X": np.eye(5),
+                                        "a": np.ones((5, 1))}).shape == (2, 1)
+
+
+def test_one_dimensional_arrays_are_taken_as_columns():
+    assert matcalc.evaluate(x.T * x, {"x": np.array([1.0, 2.0, 2.0])}) == pytest.approx(9.0)
+
+
+def test_scalars_evaluate_to_floats():
+    value = matcalc.evaluate(t**2 * Trace(X), {"t": 3, "X": np.eye(2)})
+    assert isinstance(value, float) and value == 18.0
+
+
+def test_complex_results_are_reported():
+    with pytest.raises(matcalc.EvaluationError, match="complex"):
+        matcalc.evaluate(sympy.sqrt(Trace(X)), {"X": -np.eye(2)})

@@ -1,0 +1,90 @@
+"""Printers: a few whitespace-normalised goldens where the form is the feature, style
+options, Jupyter rendering, and the registry of printers for every supported node."""
+
+import pytest
+import sympy
+from helpers import A, C, X, a, x
+from sympy import Determinant, HadamardProduct, KroneckerProduct, Trace, log
+
+import matcalc
+from matcalc import CommutationMatrix, Vec
+from matcalc.differentials import d_rule
+from matcalc.nodes import MatrixDifferential
+from matcalc.numeric import ev_rule
+from matcalc.printing.latex import MatrixLatexPrinter
+from matcalc.printing.text import TextPrinter
+
+
+def test_latex_style_options():
+    G = matcalc.grad(Determinant(X), X)
+    assert matcalc.latex(G) == r"\det\left(X\right) X^{-\top}"
+    assert matcalc.latex(G, transpose="T") == r"\det\left(X\right) X^{-T}"
+    assert matcalc.latex(G, bold=True) == r"\det\left(\mathbf{X}\right) \mathbf{X}^{-\top}"
+    with pytest.raises(ValueError, match="transpose="):
+        matcalc.latex(G, transpose="prime")
+
+
+def test_latex_of_products_sums_and_traces():
+    assert matcalc.latex(matcalc.grad(x.T * A * x, x)) == r"\left(A + A^{\top}\right) x"
+    assert matcalc.latex(Trace(X * A)) == r"\operatorname{tr}\left(X A\right)"
+    assert matcalc.latex(HadamardProduct(X, A)) == r"X \odot A"
+    assert matcalc.latex(KroneckerProduct(X, A)) == r"X \otimes A"
+    assert matcalc.latex(matcalc.differential(Trace(X), X)) == r"\operatorname{tr}\left(\mathrm{d}X\right)"
+
+
+def test_one_by_one_matrix_prints_as_a_scalar():
+    G = matcalc.grad(Trace(X) * (a.T * a), X)
+    assert matcalc.text(G) == "(aᵀ a) I"
+
+
+def test_fourth_order_latex():
+    J = matcalc.jacobian(C.I, C, symmetric=True)
+    assert matcalc.latex(J) == r"- C^{-1} \boxtimes C^{-1} : \mathbb{I}_s"
+    J = matcalc.jacobian(X.T, X)
+    assert matcalc.latex(J) == r"\left(I \boxtimes I\right) : \mathbb{T}"
+    J = matcalc.jacobian(Trace(X) * A, X)
+    assert matcalc.text(J) == "A ⊗ I" and matcalc.index(J, style="text") == "A_ij δ_kl"
+
+
+def test_index_form_swaps_indices_of_transposed_leaves():
+    J = matcalc.jacobian(A * X.T, X)
+    assert matcalc.index(J, style="text") == "A_il δ_jk"
+    with pytest.raises(TypeError):
+        matcalc.index(X)
+
+
+def test_unsupported_printer_style_is_rejected():
+    with pytest.raises(ValueError, match="style="):
+        matcalc.index(matcalc.jacobian(X.I, X), style="html")
+
+
+SUPPORTED_NODES = [sympy.MatrixSymbol, MatrixDifferential, sympy.Identity, sympy.ZeroMatrix,
+                   sympy.MatAdd, sympy.MatMul, sympy.Transpose, sympy.Inverse, sympy.MatPow,
+                   sympy.Trace, sympy.Determinant, sympy.HadamardProduct, sympy.HadamardPower,
+                   sympy.KroneckerProduct, Vec, CommutationMatrix]
+DIFFERENTIABLE = [sympy.MatAdd, sympy.MatMul, sympy.Transpose, sympy.Inverse, sympy.MatPow,
+                  sympy.Trace, sympy.Determinant, sympy.Add, sympy.Mul, sympy.Pow,
+                  sympy.Function]
+
+
+def _has_method(printer, cls):
+    return any(hasattr(printer, f"_print_{k.__name__}") for k in cls.__mro__
+               if k not in (sympy.Basic, sympy.Expr, sympy.MatrixExpr, object))
+
+
+@pytest.mark.parametrize("cls", SUPPORTED_NODES, ids=lambda c: c.__name__)
+def test_every_supported_node_has_printers_and_a_numeric_rule(cls):
+    assert _has_method(TextPrinter, cls) and _has_method(MatrixLatexPrinter, cls)
+    assert ev_rule.dispatch(cls) is not ev_rule.dispatch(object)
+
+
+@pytest.mark.parametrize("cls", DIFFERENTIABLE, ids=lambda c: c.__name__)
+def test_every_differentiable_node_has_a_rule(cls):
+    assert d_rule.dispatch(cls) is not d_rule.dispatch(object)
+
+
+def test_printers_leave_the_expression_unchanged():
+    e = matcalc.grad(Trace(X.I) + log(Determinant(X)), X)
+    before = sympy.srepr(e)
+    matcalc.text(e), matcalc.latex(e)
+    assert sympy.srepr(e) == before

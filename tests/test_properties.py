@@ -1,0 +1,110 @@
+"""Property tests: random well-typed expressions -> derivatives match finite differences.
+
+Leaves get near-identity values (matcalc.verify.random_point), and the generator only
+combines them by sums, products, transposes, inverses, small powers and positive scalar
+multiples, so inverses exist and determinants are positive wherever they are taken.
+"""
+
+import numpy as np
+import sympy
+from helpers import A, B, X, x
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from sympy import Determinant, Rational, Trace, log
+
+import matcalc
+from matcalc.verify import random_point
+
+SETTINGS = settings(max_examples=100, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+leaves = st.sampled_from([X, X, X, A, B])
+UNARY = {
+    "transpose": lambda M: M.T,
+    "inverse": lambda M: M.I,
+    "square": lambda M: M**2,
+    "half": lambda M: Rational(1, 2) * M,
+    "triple": lambda M: 3 * M,
+}
+BINARY = {"sum": lambda M, N: M + N, "product": lambda M, N: M * N}
+
+
+@st.composite
+def matrices(draw, depth=None):
+    """An n x n expression of the given depth (drawn from 1..4 at the top)."""
+    if depth is None:
+        depth = draw(st.integers(1, 4))
+    if depth == 0:
+        return draw(leaves)
+    below = st.integers(0, depth - 1)
+    op = draw(st.sampled_from(sorted(UNARY) + sorted(BINARY) * 2))
+    if op in UNARY:
+        return UNARY[op](draw(matrices(depth - 1)))
+    left = draw(matrices(depth - 1))
+    return BINARY[op](left, draw(matrices(draw(below))))
+
+
+def _scalar_of(M):
+    return st.sampled_from([Trace(M), Determinant(M), log(Determinant(M)), (x.T * M * x)])
+
+
+scalars = matrices().flatmap(_scalar_of)
+scalar_combinations = st.one_of(
+    scalars,
+    st.tuples(scalars, scalars).map(lambda p: _scalar(p[0]) + _scalar(p[1])),
+    st.tuples(scalars, scalars).map(lambda p: _scalar(p[0]) * _scalar(p[1])),
+)
+
+
+def _scalar(f):
+    return Trace(f) if isinstance(f, sympy.MatrixExpr) else f
+
+
+@SETTINGS
+@given(scalar_combinations)
+def test_gradient_of_random_expression_matches_finite_differences(f):
+    assume(f.has(X))
+    event(f"operations: {sympy.count_ops(f) // 5 * 5}+")
+    result = matcalc.check(f, X)
+    assert result.ok, f"{f}: {result}; G = {result.derivative}"
+
+
+@SETTINGS
+@given(scalar_combinations, st.sampled_from([True, "entries"]))
+def test_symmetric_gradient_of_random_expression(f, convention):
+    assume(f.has(X))
+    result = matcalc.check(f, X, symmetric=convention)
+    assert result.ok, f"{f} ({convention}): {result}; G = {result.derivative}"
+
+
+@SETTINGS
+@given(matrices(), st.booleans())
+def test_jacobian_of_random_expression_matches_finite_differences(F, symmetric):
+    assume(F.has(X))
+    result = matcalc.check(F, X, symmetric=symmetric)
+    assert result.ok, f"{F} (symmetric={symmetric}): {result}; J = {result.derivative}"
+
+
+@SETTINGS
+@given(matrices())
+def test_simplify_preserves_value(M):
+    values = random_point([M], X, seed=7)
+    before = matcalc.evaluate(M, values)
+    after = matcalc.evaluate(matcalc.simplify(M), values)
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-9)
+
+
+@SETTINGS
+@given(matrices())
+def test_simplify_with_declared_symmetry_preserves_value_at_symmetric_points(M):
+    values = random_point([M], X, symmetric=True, seed=3)
+    before = matcalc.evaluate(M, values)
+    after = matcalc.evaluate(matcalc.simplify(M, symmetric=[X]), values)
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-9)
+
+
+@SETTINGS
+@given(matrices())
+def test_simplify_is_idempotent(M):
+    once = matcalc.simplify(M)
+    assert matcalc.simplify(once) == once
