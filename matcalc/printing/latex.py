@@ -12,10 +12,9 @@ from sympy.printing.latex import LatexPrinter
 
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .text import ordered_terms
+from .common import is_operand, ordered_terms
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
-_ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)
 
 
 class MatrixLatexPrinter(LatexPrinter):
@@ -36,7 +35,7 @@ class MatrixLatexPrinter(LatexPrinter):
 
     def _wrap(self, e) -> str:
         s = self._print(e)
-        return s if isinstance(e, _ATOMS) or _is_leaf_power(e) else rf"\left({s}\right)"
+        return s if is_operand(e) else rf"\left({s}\right)"
 
     def _print_MatrixSymbol(self, e):
         if isinstance(e, MatrixDifferential):
@@ -123,15 +122,6 @@ class MatrixLatexPrinter(LatexPrinter):
             else:
                 out = s
         return out
-
-
-def _is_leaf_power(e) -> bool:
-    if isinstance(e, (sympy.Transpose, sympy.Inverse, sympy.MatPow)):
-        inner = e.args[0]
-        if isinstance(inner, sympy.Transpose):
-            inner = inner.arg
-        return isinstance(inner, sympy.MatrixSymbol)
-    return False
 
 
 def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:

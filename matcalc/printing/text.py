@@ -12,9 +12,9 @@ from sympy.printing.str import StrPrinter
 
 from ..nodes import is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
+from .common import is_operand, ordered_terms
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)
 _SUMS = (sympy.MatAdd,)
 _PRODUCTS = (sympy.HadamardProduct, sympy.KroneckerProduct)
 
@@ -33,9 +33,7 @@ class TextPrinter(StrPrinter):
     def _wrap(self, e) -> str:
         """e as an operand of a product, transpose or power: parenthesised unless atomic."""
         s = self._print(e)
-        if isinstance(e, _ATOMS) or _is_leaf_power(e):
-            return s
-        return f"({s})"
+        return s if is_operand(e) else f"({s})"
 
     def _print_MatrixSymbol(self, e):
         return e.name
@@ -109,16 +107,6 @@ class TextPrinter(StrPrinter):
         return super()._print_Mul(e).replace("*", " ")
 
 
-def _is_leaf_power(e) -> bool:
-    """X⁻¹, X⁻ᵀ, Xᵀ, Xᵏ: printed without parentheses."""
-    if isinstance(e, (sympy.Transpose, sympy.Inverse, sympy.MatPow)):
-        inner = e.args[0]
-        if isinstance(inner, sympy.Transpose):
-            inner = inner.arg
-        return isinstance(inner, sympy.MatrixSymbol)
-    return False
-
-
 def _with_coefficient(p, coeff, body, n_factors) -> str:
     """coeff · body, written as a person would: -A, 2 A, (A + Aᵀ)/2, tr(X) A."""
     if coeff == 1:
@@ -134,20 +122,6 @@ def _with_coefficient(p, coeff, body, n_factors) -> str:
                                         and is_one_by_one(coeff.arg)):
         c = f"({c})"
     return f"{c} {body}"
-
-
-def ordered_terms(terms) -> list:
-    """Terms in a stable reading order: SymPy's sort order, a positive term first."""
-    terms = sorted(terms, key=sympy.default_sort_key)
-    positive = [t for t in terms if not is_negative(t)]
-    return positive + [t for t in terms if t not in positive]
-
-
-def is_negative(t) -> bool:
-    """True when the term prints with a leading minus sign."""
-    if isinstance(t, sympy.MatMul):
-        return t.as_coeff_matrices()[0].could_extract_minus_sign()
-    return t.could_extract_minus_sign()
 
 
 def _join_terms(p, terms) -> str:
@@ -198,6 +172,6 @@ def fourth_order_text(p, J: FourthOrder) -> str:
 
 def _factor(p, M) -> str:
     s = p._print(M)
-    return s if isinstance(M, _ATOMS) or _is_leaf_power(M) else f"({s})"
+    return s if is_operand(M) else f"({s})"
 
 

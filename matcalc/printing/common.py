@@ -1,0 +1,37 @@
+"""What every printer agrees on: which nodes print without parentheses, term order."""
+
+from __future__ import annotations
+
+import sympy
+
+#: Nodes that never need parentheses as operands.
+ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)
+
+
+def is_leaf_power(e) -> bool:
+    """X⁻¹, X⁻ᵀ, Xᵀ, Xᵏ, (Xᵀ)ᵏ of a symbol X: printed without parentheses."""
+    if isinstance(e, (sympy.Transpose, sympy.Inverse, sympy.MatPow)):
+        inner = e.args[0]
+        if isinstance(inner, sympy.Transpose):
+            inner = inner.arg
+        return isinstance(inner, sympy.MatrixSymbol)
+    return False
+
+
+def is_operand(e) -> bool:
+    """True when e prints as an operand without parentheses."""
+    return isinstance(e, ATOMS) or is_leaf_power(e)
+
+
+def ordered_terms(terms) -> list:
+    """Terms in a stable reading order: SymPy's sort order, a positive term first."""
+    terms = sorted(terms, key=sympy.default_sort_key)
+    positive = [t for t in terms if not is_negative(t)]
+    return positive + [t for t in terms if t not in positive]
+
+
+def is_negative(t) -> bool:
+    """True when the term prints with a leading minus sign."""
+    if isinstance(t, sympy.MatMul):
+        return t.as_coeff_matrices()[0].could_extract_minus_sign()
+    return t.could_extract_minus_sign()
