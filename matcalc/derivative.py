@@ -36,8 +36,16 @@ def _prepare(f, X):
     if isinstance(X, Symbol) and any(X in M.shape[0].free_symbols | M.shape[1].free_symbols
                                      for M in f.atoms(MatrixSymbol)):
         raise VariableError(f"{X} is a dimension of a matrix in {f}, not a variable")
+    for other in f.atoms(MatrixSymbol, Symbol):
+        if other.name == X.name and other != X:
+            raise VariableError(f"{f} contains another symbol named {X.name} "
+                                f"({_describe(other)}, the variable is {_describe(X)})")
     validate(f)
     return f
+
+
+def _describe(s) -> str:
+    return " x ".join(map(str, s.shape)) if isinstance(s, MatrixExpr) else "scalar"
 
 
 def _symmetric_symbols(X, symmetric):
@@ -54,7 +62,11 @@ def differential(f, X):
     -Trace(X**(-1)*dX*X**(-1))
     """
     f = _prepare(f, X)
-    return simplify(differentiate(f, X, differential_of(X)))
+    dX = differential_of(X)
+    if any(s.name == dX.name for s in f.atoms(MatrixSymbol, Symbol)):
+        raise VariableError(f"{f} already uses the name {dX.name}, which the differential "
+                            f"of {X.name} would print as; rename that symbol")
+    return simplify(differentiate(f, X, dX))
 
 
 def grad(f, X, *, symmetric=False):

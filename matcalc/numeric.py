@@ -16,8 +16,9 @@ import numpy as np
 import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
-from .errors import EvaluationError, NoRuleError
+from .errors import EvaluationError, MatcalcError, NoRuleError
 from .nodes import CommutationMatrix, Vec
+from .shapes import validate
 from .tensor4 import DyadicProduct, FourthOrder, SquareProduct
 
 
@@ -25,6 +26,9 @@ class Env:
     """Numeric values of symbols and of the dimensions bound from their shapes."""
 
     def __init__(self, values: Mapping, expr_symbols):
+        if not isinstance(values, Mapping):
+            raise EvaluationError("values must be a mapping from names to arrays or numbers; "
+                                  f"got {type(values).__name__}")
         self.values: dict = {}
         self.dims: dict = {}
         for name, value in values.items():
@@ -35,7 +39,9 @@ class Env:
     def _bind(self, M: MatrixSymbol) -> None:
         if M.name not in self.values:
             return
-        a = np.asarray(self.values[M.name], dtype=float)
+        a = as_real_array(M.name, self.values[M.name])
+        if a.size == 0:
+            raise EvaluationError(f"{M.name} is empty (shape {a.shape})")
         if a.ndim == 1 and M.shape[1] == 1:
             a = a.reshape(-1, 1)
         elif a.ndim == 1 and M.shape[0] == 1:
@@ -45,8 +51,6 @@ class Env:
         if a.ndim != 2:
             raise EvaluationError(f"{M.name} is a {_dims(M.shape)} matrix; "
                                   f"got an array of shape {a.shape}")
-        if not np.all(np.isfinite(a)):
-            raise EvaluationError(f"{M.name} has non-finite entries (NaN or inf)")
         for dim, size in zip(M.shape, a.shape):
             self._bind_dim(dim, size, M)
         self.values[M.name] = a
@@ -71,12 +75,13 @@ class Env:
     def dim(self, d) -> int:
         d = sympy.sympify(d)
         for s in d.free_symbols - set(self.dims):
-            given = self.values.get(s.name)
-            if given is not None and np.ndim(given) == 0 and float(given).is_integer():
-                self.dims[s] = (int(given), s.name)
+            if s.name in self.values:
+                self.dims[s] = (dimension_size(s.name, self.values[s.name]), s.name)
         missing = [s for s in d.free_symbols if s not in self.dims]
         if missing:
-            raise EvaluationError(f"dimension {missing[0]} is not known from the values given")
+            raise EvaluationError(
+                f"dimension {missing[0]} is not known from the values given; "
+                f"pass it by name, e.g. {{'{missing[0]}': 3}}")
         return int(d.subs({s: v for s, (v, _) in self.dims.items()}))
 
     def value(self, name: str):
@@ -87,6 +92,32 @@ class Env:
 
 def _dims(shape) -> str:
     return " x ".join(map(str, shape))
+
+
+def as_real_array(name: str, value) -> np.ndarray:
+    """value as a finite real float array, or EvaluationError saying what is wrong."""
+    try:
+        a = np.asarray(value)
+    except Exception as err:  # ragged nesting and the like
+        raise EvaluationError(f"the value of {name} is not an array: {err}") from None
+    if a.dtype.kind == "c":
+        raise EvaluationError(f"the value of {name} is complex; matcalc evaluates real values")
+    if a.dtype.kind not in "biuf":
+        raise EvaluationError(f"the value of {name} must be numbers; got {a.dtype} data")
+    a = a.astype(float)
+    if not np.all(np.isfinite(a)):
+        raise EvaluationError(f"the value of {name} has non-finite entries (NaN or inf)")
+    return a
+
+
+def dimension_size(name: str, value) -> int:
+    """A dimension given by name: a positive integer."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) and not (
+            isinstance(value, float) and value.is_integer()):
+        raise EvaluationError(f"dimension {name} must be a positive integer; got {value!r}")
+    if int(value) < 1:
+        raise EvaluationError(f"dimension {name} must be a positive integer; got {value!r}")
+    return int(value)
 
 
 def evaluate(obj, values: Mapping):
@@ -101,14 +132,40 @@ def evaluate(obj, values: Mapping):
     >>> evaluate(sympy.Trace(X.I), {"X": np.diag([1.0, 2.0, 4.0])})
     1.75
     """
+    if not isinstance(obj, FourthOrder):
+        try:
+            obj = sympy.sympify(obj, strict=True)
+        except (sympy.SympifyError, TypeError):
+            raise MatcalcError(f"not a SymPy expression or matcalc result: {obj!r}") from None
+        validate(obj)
     symbols = _matrix_symbols(obj)
+    _check_unique_names(symbols | _scalar_symbols(obj))
     env = Env(values, symbols)
-    if isinstance(obj, FourthOrder):
-        return _ev_fourth_order(obj, env)
-    result = ev(sympy.sympify(obj), env)
-    if isinstance(result, np.ndarray):
-        return result
-    return _real(result)
+    result = _ev_fourth_order(obj, env) if isinstance(obj, FourthOrder) else ev(obj, env)
+    if not isinstance(result, np.ndarray):
+        result = _real(result)
+    if not np.all(np.isfinite(result)):
+        raise EvaluationError("the value is not finite (overflow, or an undefined operation "
+                              "such as 0/0)")
+    return result
+
+
+def _scalar_symbols(obj) -> set:
+    return set() if isinstance(obj, FourthOrder) else obj.free_symbols - obj.atoms(MatrixSymbol)
+
+
+def _check_unique_names(symbols) -> None:
+    seen: dict = {}
+    for s in symbols:
+        other = seen.setdefault(s.name, s)
+        if other != s:
+            raise EvaluationError(f"two different symbols are named {s.name} "
+                                  f"({_describe(other)} and {_describe(s)}); values are "
+                                  "given by name")
+
+
+def _describe(s) -> str:
+    return _dims(s.shape) if isinstance(s, MatrixExpr) else "scalar"
 
 
 def _matrix_symbols(obj):
@@ -171,9 +228,9 @@ def ev_matrix_symbol(e, env):
 
 @ev_rule.register(sympy.Symbol)
 def ev_symbol(e, env):
-    v = env.value(e.name)
-    if np.ndim(v) != 0:
-        raise EvaluationError(f"{e.name} is a scalar; got an array of shape {np.shape(v)}")
+    v = as_real_array(e.name, env.value(e.name))
+    if v.ndim != 0:
+        raise EvaluationError(f"{e.name} is a scalar; got an array of shape {v.shape}")
     return float(v)
 
 
@@ -228,11 +285,17 @@ def ev_mul(e, env):
 @ev_rule.register(sympy.Pow)
 def ev_pow(e, env):
     base, exp = ev(e.base, env), ev(e.exp, env)
-    if base == 0 and exp < 0:
-        raise EvaluationError(f"division by zero in {e}")
-    if base < 0 and not float(exp).is_integer():
-        return complex(base) ** exp
-    return base ** exp
+    if _is_real(base) and _is_real(exp):
+        if base == 0 and exp < 0:
+            raise EvaluationError(f"division by zero in {e}")
+        if base < 0 and not float(exp).is_integer():
+            return complex(base) ** exp
+        return float(base) ** float(exp)
+    return complex(base) ** complex(exp)
+
+
+def _is_real(v) -> bool:
+    return not isinstance(v, complex)
 
 
 @ev_rule.register(sympy.Transpose)
@@ -316,6 +379,9 @@ _NUMPY_FUNCTIONS = {
 
 def _ev_function(e, env):
     args = [ev(a, env) for a in e.args]
+    if not all(_is_real(a) for a in args):
+        raise EvaluationError(f"{e} has a complex argument; check the domain (e.g. the square "
+                              "root or log of a negative value)")
     if e.func is sympy.log and len(args) == 1 and args[0] <= 0:
         raise EvaluationError(f"log of a non-positive value in {e} ({args[0]:.3g})")
     fn = _NUMPY_FUNCTIONS.get(e.func)

@@ -27,6 +27,10 @@ def _differ(a, b) -> bool:
 
 
 def _check_node(e) -> None:
+    if type(e) is sympy.Add and any(isinstance(a, MatrixExpr) for a in e.args):
+        M = next(a for a in e.args if isinstance(a, MatrixExpr))
+        raise ShapeError(f"sum of a scalar and the matrix {_text(M)}; "
+                         f"for a 1 x 1 matrix write Trace({M}) to use it as a scalar")
     if isinstance(e, sympy.MatMul):
         mats = [a for a in e.args if isinstance(a, MatrixExpr)]
         for left, right in zip(mats, mats[1:]):

@@ -146,7 +146,6 @@ def collect(J: FourthOrder) -> FourthOrder:
         merged[key] = merged.get(key, 0) + t.coeff
     terms = []
     for (kind, *factors), coeff in merged.items():
-        coeff = sympy.simplify(coeff) if not coeff.is_Number else coeff
         if coeff == 0 or any(isinstance(f, sympy.ZeroMatrix) for f in factors[:2]):
             continue
         if kind is SquareProduct:

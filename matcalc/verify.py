@@ -21,7 +21,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .derivative import grad, jacobian
 from .errors import MatcalcError, VariableError
-from .numeric import evaluate
+from .numeric import dimension_size, evaluate
 from .symmetric import convention
 from .tensor4 import FourthOrder
 
@@ -191,7 +191,7 @@ def _dimension_symbols(matrices) -> set:
 
 
 def _dimension_sizes(matrices, dims, values) -> dict:
-    given = {sympy.Symbol(str(k)) if isinstance(k, str) else k: v
+    given = {sympy.Symbol(str(k)) if isinstance(k, str) else k: dimension_size(str(k), v)
              for k, v in (dims or {}).items()}
     for M in matrices:  # sizes fixed by values given for symbols
         if M.name in values:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import sympy
-from helpers import A, R, X, t
+from helpers import A, R, X, t, x
 from sympy import Determinant, Inverse, MatMul, MatrixSymbol, Trace
 
 import matcalc
@@ -79,3 +79,68 @@ def test_all_errors_share_one_base():
     for cls in (matcalc.ShapeError, matcalc.NoRuleError, matcalc.VariableError,
                 matcalc.NotScalarError, matcalc.EvaluationError):
         assert issubclass(cls, matcalc.MatcalcError)
+
+
+# --- regressions found by an adversarial review -------------------------------------
+
+
+def test_scalar_plus_one_by_one_matrix_points_to_trace():
+    f = sympy.Add(x.T * x, 1, evaluate=False)
+    with pytest.raises(matcalc.ShapeError, match=r"write Trace\(x.T\*x\)"):
+        matcalc.grad(f, x)
+
+
+def test_another_symbol_with_the_variables_name_is_rejected():
+    with pytest.raises(matcalc.VariableError, match="another symbol named X"):
+        matcalc.grad(Trace(X.I), MatrixSymbol("X", 3, 3))
+
+
+def test_differential_symbol_name_clash_is_rejected():
+    with pytest.raises(matcalc.VariableError, match="already uses the name dX"):
+        matcalc.differential(Trace(MatrixSymbol("dX", *X.shape) * X), X)
+    with pytest.raises(matcalc.VariableError, match="already uses the name dt"):
+        matcalc.differential(sympy.Symbol("dt") * t**2, t)
+
+
+@pytest.mark.parametrize("expr, values, message", [
+    (sympy.log(sympy.sqrt(Determinant(X))), {"X": -np.eye(3)}, "complex"),
+    ((sympy.sqrt(Determinant(X)) + 1) ** sympy.Rational(1, 3), {"X": -np.eye(3)}, "complex"),
+    (Trace(X), {"X": "abc"}, "must be numbers"),
+    (Trace(X), {"X": [[1.0, 2.0], [3.0]]}, "not an array"),
+    (Trace(X), {"X": 1j * np.eye(3)}, "complex"),
+    (Trace(X), {"X": np.zeros((0, 0))}, "empty"),
+    (t * Trace(X), {"t": np.nan, "X": np.eye(2)}, "non-finite"),
+    (t * Trace(X), {"t": None, "X": np.eye(2)}, "must be numbers"),
+    (sympy.Trace(sympy.Identity(sympy.Symbol("n"))), {"n": -1}, "positive integer"),
+    (sympy.Trace(sympy.Identity(sympy.Symbol("n"))), {"n": 2.5}, "positive integer"),
+    (sympy.exp(Trace(X)), {"X": 1e4 * np.eye(2)}, "not finite"),
+])
+def test_evaluate_rejects_bad_values_with_an_evaluation_error(expr, values, message):
+    with pytest.raises(matcalc.EvaluationError, match=message):
+        matcalc.evaluate(expr, values)
+
+
+def test_evaluate_validates_shapes_before_computing():
+    W = MatrixSymbol("W", sympy.Symbol("n"), sympy.Symbol("m"))
+    with pytest.raises(matcalc.ShapeError):
+        matcalc.evaluate(MatMul(W, X, evaluate=False), {"X": np.eye(3), "W": np.ones((3, 2))})
+    with pytest.raises(matcalc.ShapeError, match="trace of the non-square"):
+        matcalc.evaluate(Trace(W), {"W": np.ones((3, 2))})
+
+
+def test_evaluate_needs_a_mapping_and_an_expression():
+    with pytest.raises(matcalc.EvaluationError, match="mapping"):
+        matcalc.evaluate(Trace(X), None)
+    with pytest.raises(matcalc.MatcalcError, match="not a SymPy expression"):
+        matcalc.evaluate(None, {})
+
+
+def test_check_rejects_bad_dimensions():
+    with pytest.raises(matcalc.EvaluationError, match="positive integer"):
+        matcalc.check(Trace(X.T * X), X, dims={"n": -1})
+
+
+def test_missing_dimension_message_says_how_to_pass_it():
+    J = matcalc.jacobian(X.T, X)
+    with pytest.raises(matcalc.EvaluationError, match=r"pass it by name, e.g. \{'n': 3\}"):
+        matcalc.evaluate(J.kronecker(), {"X": np.eye(3)})

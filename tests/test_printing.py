@@ -88,3 +88,36 @@ def test_printers_leave_the_expression_unchanged():
     before = sympy.srepr(e)
     matcalc.text(e), matcalc.latex(e)
     assert sympy.srepr(e) == before
+
+
+@pytest.mark.parametrize("expr, expected_text, expected_latex", [
+    # a 1 x 1 matrix used as a scalar keeps its parentheses inside powers and products
+    (1 / Trace(x.T * x) * x, "x/(xᵀ x)", r"\frac{1}{\left(x^{\top} x\right)} x"),
+    (Trace(x.T * A * x) ** 2 * A, "(xᵀ A x)² A", r"\left(x^{\top} A x\right)^{2} A"),
+    (Trace(a.T * x) * Trace(x.T * A * x) * A, "(aᵀ x) (xᵀ A x) A",
+     r"\left(a^{\top} x\right) \left(x^{\top} A x\right) A"),
+    # superscripts on superscripts are bracketed: no A⁻¹² and no A^{-1}^{\top}
+    (sympy.MatPow(A.I, 2), "(A⁻¹)²", r"\left(A^{-1}\right)^{2}"),
+    (sympy.Inverse(A**2), "(A²)⁻¹", r"\left(A^{2}\right)^{-1}"),
+    (sympy.Transpose(A.I), "A⁻ᵀ", r"A^{-\top}"),
+    (sympy.Transpose(sympy.Transpose(A)), "(Aᵀ)ᵀ", r"\left(A^{\top}\right)^{\top}"),
+    (sympy.MatPow(A, sympy.Rational(1, 2)), "A^(1/2)", r"A^{\frac{1}{2}}"),
+    (sympy.I * Trace(X) * A, "i tr(X) A", r"i \operatorname{tr}\left(X\right) A"),
+])
+def test_printing_is_unambiguous(expr, expected_text, expected_latex):
+    assert matcalc.text(expr) == expected_text
+    assert matcalc.latex(expr) == expected_latex
+
+
+def test_coefficient_with_a_denominator_puts_the_matrix_on_top():
+    G = matcalc.grad(1 / Trace(x.T * x), x)
+    assert matcalc.text(G) == "-2 x/(xᵀ x)²"
+
+
+def test_no_doubled_parentheses_or_halves():
+    W = sympy.MatrixSymbol("W", 3, 2)
+    J = matcalc.jacobian((W.T * W).I, W)
+    assert "(((" not in matcalc.text(J)
+    Js = matcalc.jacobian(3 * X.T * X, X, symmetric=True)
+    assert matcalc.index(Js, style="text").startswith("3/2 (")
+    assert r"\frac{1}{2} \frac" not in matcalc.index(Js)

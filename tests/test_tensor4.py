@@ -96,3 +96,13 @@ def test_fourth_order_renders_in_jupyter():
     J = matcalc.jacobian(X.I, X)
     assert J._repr_latex_() == r"$\displaystyle - X^{-1} \boxtimes X^{-\top}$"
     assert str(J) == "-X⁻¹ ⊠ X⁻ᵀ"
+
+
+def test_scalar_coefficients_built_from_matrices_are_kept_as_they_are():
+    """Regression: simplifying such coefficients crashed or hung inside SymPy."""
+    Q = sympy.MatrixSymbol("Q", 3, 3)
+    q = sympy.MatrixSymbol("q", 3, 1)
+    assert_verified(Determinant(2 * Identity(n) + A) * X + X, X)
+    assert_verified(sympy.exp(Trace(q.T * Q * q) / 10) * Q, Q)
+    assert_verified(4 * sympy.exp(sympy.exp(Trace(q.T * Q * q) / 10) / 10) * Q.T, Q,
+                    symmetric=True)

@@ -18,9 +18,22 @@ def is_leaf_power(e) -> bool:
     return False
 
 
+#: Postfix operations bind tightest: (A B)ᵀ, (A + B)⁻¹, X² need no further parentheses.
+POSTFIX = (sympy.Transpose, sympy.Inverse, sympy.MatPow, sympy.HadamardPower)
+
+
 def is_operand(e) -> bool:
-    """True when e prints as an operand without parentheses."""
-    return isinstance(e, ATOMS) or is_leaf_power(e)
+    """True when e prints as an operand of a product or ⊠ without parentheses."""
+    return isinstance(e, ATOMS + POSTFIX) or _is_scalar_of_one_by_one(e)
+
+
+def is_base(e) -> bool:
+    """True when e may carry a superscript (ᵀ, ⁻¹, ᵏ) without parentheses: X, I."""
+    return isinstance(e, ATOMS)
+
+
+def _is_scalar_of_one_by_one(e) -> bool:
+    return isinstance(e, sympy.Trace) and tuple(e.arg.shape) == (1, 1)
 
 
 def ordered_terms(terms) -> list:

@@ -28,8 +28,11 @@ class _Style:
     def paren(self, s: str) -> str:
         return rf"\left({s}\right)" if self.latex else f"({s})"
 
-    def half(self, s: str) -> str:
-        return rf"\frac{{1}}{{2}}\left({s}\right)" if self.latex else f"½({s})"
+    def fraction(self, c) -> str:
+        """A positive rational coefficient: \frac{1}{2} or ½, 3/2."""
+        if self.latex:
+            return rf"\frac{{{c.p}}}{{{c.q}}}"
+        return "½" if c == sympy.Rational(1, 2) else f"{c.p}/{c.q}"
 
     def scalar(self, c) -> str:
         return self.printer._print(c)
@@ -79,21 +82,27 @@ def index(J: FourthOrder, style: str = "latex") -> str:
     st = _Style(style)
     parts = []
     for t in J.terms:
-        body = _term(t, st)
-        if J.symmetric:
-            body = st.half(f"{body} + {_term(t, st, k='l', l='k')}")
-        parts.append(_signed(t.coeff, body, st))
+        if J.symmetric:  # J : 𝕀ₛ = ½(J_ijkl + J_ijlk)
+            body = st.paren(f"{_term(t, st)} + {_term(t, st, k='l', l='k')}")
+            parts.append(_signed(t.coeff / 2, body, st))
+        else:
+            parts.append(_signed(t.coeff, _term(t, st), st))
     if not parts:
         return "0"
     return " + ".join(parts).replace("+ - ", "- ")
 
 
 def _signed(coeff, body: str, st: _Style) -> str:
+    """coeff · body with the sign in front: - ½(…), 2 A_ik B_jl, (a + b) A_ik B_jl."""
     if coeff == 1:
         return body
     if coeff == -1:
         return "- " + body
     if coeff.could_extract_minus_sign():
         return "- " + _signed(-coeff, body, st)
+    if coeff.is_Rational and not coeff.is_Integer:
+        c = st.fraction(coeff)
+        tight = body.startswith(("(", r"\left(")) and (st.latex or c == "½")
+        return c + body if tight else f"{c} {body}"
     c = st.scalar(coeff)
     return f"{st.paren(c) if isinstance(coeff, sympy.Add) else c} {body}"

@@ -12,7 +12,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import is_operand, ordered_terms
+from .common import is_base, is_operand, ordered_terms
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
@@ -20,7 +20,6 @@ _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 class MatrixLatexPrinter(LatexPrinter):
     """SymPy's LatexPrinter with the notation of matrix-calculus papers."""
 
-    printmethod = "_matcalc_latex"
 
     def __init__(self, transpose: str = "top", bold: bool = False):
         if transpose not in _MARKS:
@@ -34,8 +33,14 @@ class MatrixLatexPrinter(LatexPrinter):
         return rf"\mathbf{{{s}}}" if self.bold else s
 
     def _wrap(self, e) -> str:
+        """e as an operand of a product: parenthesised unless it binds tighter."""
         s = self._print(e)
         return s if is_operand(e) else rf"\left({s}\right)"
+
+    def _base(self, e) -> str:
+        """e as the base of a superscript: parenthesised unless atomic (no A^{-1}^{T})."""
+        s = self._print(e)
+        return s if is_base(e) else rf"\left({s}\right)"
 
     def _print_MatrixSymbol(self, e):
         if isinstance(e, MatrixDifferential):
@@ -43,19 +48,22 @@ class MatrixLatexPrinter(LatexPrinter):
         return self._matrix_name(e.name)
 
     def _print_Transpose(self, e):
-        return f"{self._wrap(e.arg)}^{{{self.mark}}}"
+        A = e.arg
+        if isinstance(A, sympy.Inverse) and isinstance(A.arg, sympy.MatrixSymbol):
+            return f"{self._print(A.arg)}^{{-{self.mark}}}"
+        return f"{self._base(A)}^{{{self.mark}}}"
 
     def _print_Inverse(self, e):
         A = e.arg
         if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
             return f"{self._print(A.arg)}^{{-{self.mark}}}"
-        return f"{self._wrap(A)}^{{-1}}"
+        return f"{self._base(A)}^{{-1}}"
 
     def _print_MatPow(self, e):
         A, k = e.args
         if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
             return rf"\left({self._print(A.arg)}^{{{self._print(k)}}}\right)^{{{self.mark}}}"
-        return f"{self._wrap(A)}^{{{self._print(k)}}}"
+        return f"{self._base(A)}^{{{self._print(k)}}}"
 
     def _print_Identity(self, e):
         return r"\mathbf{I}" if self.bold else "I"
@@ -67,8 +75,8 @@ class MatrixLatexPrinter(LatexPrinter):
         return r"\mathbf{1}"
 
     def _print_Trace(self, e):
-        if is_one_by_one(e.arg):
-            return self._print(e.arg)
+        if is_one_by_one(e.arg):  # a 1 x 1 matrix used as a scalar
+            return rf"\left({self._print(e.arg)}\right)"
         return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
 
     def _print_Determinant(self, e):
@@ -85,7 +93,7 @@ class MatrixLatexPrinter(LatexPrinter):
         return r" \odot ".join(self._wrap(a) for a in e.args)
 
     def _print_HadamardPower(self, e):
-        return rf"{self._wrap(e.base)}^{{\circ {self._print(e.exp)}}}"
+        return rf"{self._base(e.base)}^{{\circ {self._print(e.exp)}}}"
 
     def _print_KroneckerProduct(self, e):
         return r" \otimes ".join(self._wrap(a) for a in e.args)
@@ -106,8 +114,7 @@ class MatrixLatexPrinter(LatexPrinter):
         if coeff.could_extract_minus_sign():
             return "- " + self.with_coefficient(-coeff, body)
         c = self._print(coeff)
-        if isinstance(coeff, sympy.Add) or (isinstance(coeff, sympy.Trace)
-                                            and is_one_by_one(coeff.arg)):
+        if isinstance(coeff, sympy.Add):
             c = rf"\left({c}\right)"
         return f"{c} {body}"
 
@@ -138,6 +145,8 @@ def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
     p = MatrixLatexPrinter(transpose=transpose, bold=bold)
     if isinstance(obj, FourthOrder):
         return fourth_order_latex(p, obj)
+    if isinstance(obj, sympy.Trace) and is_one_by_one(obj.arg):
+        obj = obj.arg  # standing alone, x^T A x needs no parentheses
     return p.doprint(obj)
 
 

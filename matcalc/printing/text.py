@@ -12,7 +12,7 @@ from sympy.printing.str import StrPrinter
 
 from ..nodes import is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import is_operand, ordered_terms
+from .common import is_base, is_operand, ordered_terms
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUMS = (sympy.MatAdd,)
@@ -20,38 +20,47 @@ _PRODUCTS = (sympy.HadamardProduct, sympy.KroneckerProduct)
 
 
 def superscript(k) -> str:
+    """ᵏ for integers (X⁻²), ^k for a symbol, ^(…) otherwise (X^(1/2))."""
     s = str(k)
-    return s.translate(_SUPERSCRIPT) if s.lstrip("-").isdigit() else "^" + (
-        s if sympy.sympify(k).is_Atom else f"({s})")
+    if s.lstrip("-").isdigit():
+        return s.translate(_SUPERSCRIPT)
+    return "^" + (s if sympy.sympify(k).is_Symbol else f"({s})")
 
 
 class TextPrinter(StrPrinter):
     """StrPrinter with mathematical notation for matrix expressions."""
 
-    printmethod = "_matcalc_text"
 
     def _wrap(self, e) -> str:
-        """e as an operand of a product, transpose or power: parenthesised unless atomic."""
+        """e as an operand of a product: parenthesised unless it binds tighter."""
         s = self._print(e)
         return s if is_operand(e) else f"({s})"
+
+    def _base(self, e) -> str:
+        """e as the base of a superscript: parenthesised unless atomic (no A⁻¹²)."""
+        s = self._print(e)
+        return s if is_base(e) else f"({s})"
 
     def _print_MatrixSymbol(self, e):
         return e.name
 
     def _print_Transpose(self, e):
-        return self._wrap(e.arg) + "ᵀ"
+        A = e.arg
+        if isinstance(A, sympy.Inverse) and isinstance(A.arg, sympy.MatrixSymbol):
+            return self._print(A.arg) + "⁻ᵀ"
+        return self._base(A) + "ᵀ"
 
     def _print_Inverse(self, e):
         A = e.arg
         if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
-            return A.arg.name + "⁻ᵀ"
-        return self._wrap(A) + "⁻¹"
+            return self._print(A.arg) + "⁻ᵀ"
+        return self._base(A) + "⁻¹"
 
     def _print_MatPow(self, e):
         A, k = e.args
         if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
-            return f"({A.arg.name}{superscript(k)})ᵀ"
-        return self._wrap(A) + superscript(k)
+            return f"({self._print(A.arg)}{superscript(k)})ᵀ"
+        return self._base(A) + superscript(k)
 
     def _print_Identity(self, e):
         return "I"
@@ -63,9 +72,12 @@ class TextPrinter(StrPrinter):
         return "𝟏"
 
     def _print_Trace(self, e):
-        if is_one_by_one(e.arg):
-            return self._print(e.arg)
+        if is_one_by_one(e.arg):  # a 1 x 1 matrix used as a scalar: (xᵀ A x)
+            return f"({self._print(e.arg)})"
         return f"tr({self._print(e.arg)})"
+
+    def _print_ImaginaryUnit(self, e):
+        return "i"
 
     def _print_Determinant(self, e):
         return f"det({self._print(e.arg)})"
@@ -81,7 +93,7 @@ class TextPrinter(StrPrinter):
         return " ∘ ".join(self._wrap(a) for a in e.args)
 
     def _print_HadamardPower(self, e):
-        return f"{self._wrap(e.base)}^∘{self._print(e.exp)}"
+        return f"{self._base(e.base)}^∘{self._print(e.exp)}"
 
     def _print_KroneckerProduct(self, e):
         return " ⊗ ".join(self._wrap(a) for a in e.args)
@@ -108,18 +120,21 @@ class TextPrinter(StrPrinter):
 
 
 def _with_coefficient(p, coeff, body, n_factors) -> str:
-    """coeff · body, written as a person would: -A, 2 A, (A + Aᵀ)/2, tr(X) A."""
+    """coeff · body, written as a person would: -A, 2 A, (A + Aᵀ)/2, tr(X) A, 2 x/(xᵀ x)."""
     if coeff == 1:
         return body
     if coeff == -1:
         return "-" + body
-    if coeff.is_Rational and abs(coeff.p) == 1 and n_factors == 1:
-        return ("-" if coeff < 0 else "") + f"{body}/{coeff.q}"
-    if isinstance(coeff, sympy.Mul) and coeff.could_extract_minus_sign():
+    if coeff.could_extract_minus_sign():
         return "-" + _with_coefficient(p, -coeff, body, n_factors)
+    numerator, denominator = sympy.fraction(coeff)
+    if denominator != 1:  # the matrix goes to the numerator: 2 x/(xᵀ x)², (A + Aᵀ)/2
+        den = p._print(denominator)
+        if isinstance(denominator, (sympy.Mul, sympy.Add)):
+            den = f"({den})"
+        return f"{_with_coefficient(p, numerator, body, n_factors)}/{den}"
     c = p._print(coeff)
-    if isinstance(coeff, sympy.Add) or (isinstance(coeff, sympy.Trace)
-                                        and is_one_by_one(coeff.arg)):
+    if isinstance(coeff, sympy.Add):
         c = f"({c})"
     return f"{c} {body}"
 
@@ -149,6 +164,8 @@ def text(obj) -> str:
     p = TextPrinter()
     if isinstance(obj, FourthOrder):
         return fourth_order_text(p, obj)
+    if isinstance(obj, sympy.Trace) and is_one_by_one(obj.arg):
+        obj = obj.arg  # standing alone, xᵀ A x needs no parentheses
     return p.doprint(obj)
 
 
