@@ -20,6 +20,7 @@ result = matcalc.check(f, X)
 print("f            =", matcalc.text(f))
 print("df           =", matcalc.text(df))
 print("∂f/∂X        =", matcalc.text(G))
-print("LaTeX        :", r"\frac{\partial}{\partial X} " + matcalc.latex(f) + " = " + matcalc.latex(G))
+print("LaTeX        :",
+      r"\frac{\partial}{\partial X} " + matcalc.latex(f) + " = " + matcalc.latex(G))
 print("check        :", result)
 assert result.ok

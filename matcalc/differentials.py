@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 import sympy
-from sympy import Expr, MatrixExpr
+from sympy import MatrixExpr
 
 from .errors import NoRuleError
 from .nodes import matadd, matmul

@@ -20,7 +20,7 @@ class MatrixDifferential(MatrixSymbol):
     """dX: the differential of the matrix variable X (shape of X, name "d" + X.name)."""
 
     @classmethod
-    def of(cls, X: MatrixSymbol) -> "MatrixDifferential":
+    def of(cls, X: MatrixSymbol) -> MatrixDifferential:
         return cls("d" + X.name, *X.shape)
 
 
@@ -28,7 +28,7 @@ class ScalarDifferential(Symbol):
     """dt: the differential of a scalar variable t."""
 
     @classmethod
-    def of(cls, t: Symbol) -> "ScalarDifferential":
+    def of(cls, t: Symbol) -> ScalarDifferential:
         return cls("d" + t.name, commutative=True)
 
 

@@ -10,7 +10,7 @@ floats, a `FourthOrder` J to an array of shape F.shape + X.shape with [i, j, k, 
 from __future__ import annotations
 
 from functools import singledispatch
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import sympy
@@ -19,7 +19,7 @@ from sympy import MatrixExpr, MatrixSymbol
 from .errors import EvaluationError, MatcalcError, NoRuleError
 from .nodes import CommutationMatrix, Vec
 from .shapes import validate
-from .tensor4 import DyadicProduct, FourthOrder, SquareProduct
+from .tensor4 import FourthOrder, SquareProduct
 
 
 class Env:
@@ -51,7 +51,7 @@ class Env:
         if a.ndim != 2:
             raise EvaluationError(f"{M.name} is a {_dims(M.shape)} matrix; "
                                   f"got an array of shape {a.shape}")
-        for dim, size in zip(M.shape, a.shape):
+        for dim, size in zip(M.shape, a.shape, strict=False):
             self._bind_dim(dim, size, M)
         self.values[M.name] = a
 

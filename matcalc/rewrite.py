@@ -185,7 +185,7 @@ def _pass(e, ctx):
 
 
 def _rebuild(e, args):
-    if all(a is b for a, b in zip(args, e.args)):
+    if all(a is b for a, b in zip(args, e.args, strict=True)):
         return e
     if isinstance(e, sympy.MatMul):
         return matmul(*args)

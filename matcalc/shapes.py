@@ -33,7 +33,7 @@ def _check_node(e) -> None:
                          f"for a 1 x 1 matrix write Trace({M}) to use it as a scalar")
     if isinstance(e, sympy.MatMul):
         mats = [a for a in e.args if isinstance(a, MatrixExpr)]
-        for left, right in zip(mats, mats[1:]):
+        for left, right in zip(mats, mats[1:], strict=False):
             if _differ(left.shape[1], right.shape[0]):
                 raise ShapeError(
                     f"product {_text(left)} * {_text(right)}: "
@@ -42,7 +42,7 @@ def _check_node(e) -> None:
         first = e.args[0]
         what = "sum" if isinstance(e, sympy.MatAdd) else "Hadamard product"
         for other in e.args[1:]:
-            if any(_differ(a, b) for a, b in zip(first.shape, other.shape)):
+            if any(_differ(a, b) for a, b in zip(first.shape, other.shape, strict=True)):
                 raise ShapeError(f"{what} of {_text(first)} and {_text(other)}: shapes differ")
     elif isinstance(e, (sympy.Inverse, sympy.Trace, sympy.Determinant, sympy.MatPow)):
         arg = e.args[0]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import sympy
 from sympy import Expr, MatrixExpr
 
+from .extract import DXTerm, DXTTerm
 from .nodes import CommutationMatrix, Vec, matadd, matmul
 
 
@@ -105,8 +106,6 @@ def from_linear_terms(terms, F, X, scalar_gradient) -> FourthOrder:
     A dX B -> A ⊠ Bᵀ;  A dXᵀ B -> (A ⊠ Bᵀ) : 𝕋;  M s -> M ⊗ ∇s, with
     `scalar_gradient(s)` the gradient K of the scalar s, ⟨K, dX⟩ = s.
     """
-    from .extract import DXTerm, DXTTerm  # earlier stage
-
     out = []
     for t in terms:
         if isinstance(t, (DXTerm, DXTTerm)):

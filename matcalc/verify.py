@@ -195,11 +195,11 @@ def _dimension_sizes(matrices, dims, values) -> dict:
              for k, v in (dims or {}).items()}
     for M in matrices:  # sizes fixed by values given for symbols
         if M.name in values:
-            for d, size in zip(M.shape, np.shape(np.atleast_2d(values[M.name]))):
+            for d, size in zip(M.shape, np.shape(np.atleast_2d(values[M.name])), strict=False):
                 if isinstance(d, Symbol):
                     given.setdefault(d, size)
     free = sorted(_dimension_symbols(matrices) - set(given), key=lambda s: s.name)
-    for s, size in zip(free, _cycle(DEFAULT_SIZES, len(free))):
+    for s, size in zip(free, _cycle(DEFAULT_SIZES, len(free)), strict=True):
         given[s] = size
     return given
 

@@ -3,7 +3,7 @@
 import pytest
 import sympy
 from helpers import A, B, R, W, X, Y, a, assert_verified, b, n, s, t, x
-from sympy import Determinant, Identity, MatPow, Trace, Transpose, ZeroMatrix, exp, log, sqrt
+from sympy import Determinant, Identity, MatPow, Trace, ZeroMatrix, exp, log, sqrt
 
 import matcalc
 from matcalc.differentials import MAX_EXPANDED_POWER, d_rule
@@ -100,7 +100,8 @@ def test_node_without_rule_names_it():
 def test_differential_is_linear_in_dX_and_named_after_the_variable():
     df = matcalc.differential(Determinant(X), X)
     assert matcalc.text(df) == "det(X) tr(X⁻¹ dX)"
-    assert matcalc.latex(df) == r"\det\left(X\right) \operatorname{tr}\left(X^{-1} \mathrm{d}X\right)"
+    assert matcalc.latex(df) == (r"\det\left(X\right) "
+                                 r"\operatorname{tr}\left(X^{-1} \mathrm{d}X\right)")
     assert matcalc.text(matcalc.differential(Trace(X * Y), Y)) == "tr(X dY)"
 
 

@@ -37,7 +37,8 @@ PROMISES = {
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         cwd=ROOT, timeout=300, env={"PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"})
+                         cwd=ROOT, timeout=300,
+                         env={"PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"})
     assert out.returncode == 0, out.stderr
     for promise in PROMISES.get(script.name, []):
         assert promise in out.stdout, f"{script.name} does not print {promise!r}"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import sympy
-from helpers import A, B, X, numeric_values, x
+from helpers import A, B, X, numeric_values
 from sympy import Identity, MatAdd, Trace, Transpose
 
 import matcalc

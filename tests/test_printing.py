@@ -29,7 +29,8 @@ def test_latex_of_products_sums_and_traces():
     assert matcalc.latex(Trace(X * A)) == r"\operatorname{tr}\left(X A\right)"
     assert matcalc.latex(HadamardProduct(X, A)) == r"X \odot A"
     assert matcalc.latex(KroneckerProduct(X, A)) == r"X \otimes A"
-    assert matcalc.latex(matcalc.differential(Trace(X), X)) == r"\operatorname{tr}\left(\mathrm{d}X\right)"
+    dtr = matcalc.differential(Trace(X), X)
+    assert matcalc.latex(dtr) == r"\operatorname{tr}\left(\mathrm{d}X\right)"
 
 
 def test_one_by_one_matrix_prints_as_a_scalar():
@@ -103,6 +104,7 @@ def test_printers_leave_the_expression_unchanged():
     (sympy.Transpose(sympy.Transpose(A)), "(Aᵀ)ᵀ", r"\left(A^{\top}\right)^{\top}"),
     (sympy.MatPow(A, sympy.Rational(1, 2)), "A^(1/2)", r"A^{\frac{1}{2}}"),
     (sympy.I * Trace(X) * A, "i tr(X) A", r"i \operatorname{tr}\left(X\right) A"),
+    (sympy.exp(Trace(a.T * X * a)) * A, "exp(aᵀ X a) A", r"e^{\left(a^{\top} X a\right)} A"),
 ])
 def test_printing_is_unambiguous(expr, expected_text, expected_latex):
     assert matcalc.text(expr) == expected_text

@@ -76,6 +76,12 @@ class TextPrinter(StrPrinter):
             return f"({self._print(e.arg)})"
         return f"tr({self._print(e.arg)})"
 
+    def _print_Function(self, e):
+        """f(…) already brackets its arguments: exp(aᵀ X b), not exp((aᵀ X b))."""
+        args = [self._print(a.arg) if isinstance(a, sympy.Trace) and is_one_by_one(a.arg)
+                else self._print(a) for a in e.args]
+        return f"{e.func.__name__}({', '.join(args)})"
+
     def _print_ImaginaryUnit(self, e):
         return "i"
 
