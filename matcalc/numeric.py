@@ -141,7 +141,8 @@ def evaluate(obj, values: Mapping):
     symbols = _matrix_symbols(obj)
     _check_unique_names(symbols | _scalar_symbols(obj))
     env = Env(values, symbols)
-    result = _ev_fourth_order(obj, env) if isinstance(obj, FourthOrder) else ev(obj, env)
+    with np.errstate(all="ignore"):  # non-finite results are reported below, as errors
+        result = _ev_fourth_order(obj, env) if isinstance(obj, FourthOrder) else ev(obj, env)
     if not isinstance(result, np.ndarray):
         result = _real(result)
     if not np.all(np.isfinite(result)):
