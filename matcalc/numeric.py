@@ -39,18 +39,7 @@ class Env:
     def _bind(self, M: MatrixSymbol) -> None:
         if M.name not in self.values:
             return
-        a = as_real_array(M.name, self.values[M.name])
-        if a.size == 0:
-            raise EvaluationError(f"{M.name} is empty (shape {a.shape})")
-        if a.ndim == 1 and M.shape[1] == 1:
-            a = a.reshape(-1, 1)
-        elif a.ndim == 1 and M.shape[0] == 1:
-            a = a.reshape(1, -1)
-        elif a.ndim == 0 and M.shape == (1, 1):
-            a = a.reshape(1, 1)
-        if a.ndim != 2:
-            raise EvaluationError(f"{M.name} is a {_dims(M.shape)} matrix; "
-                                  f"got an array of shape {a.shape}")
+        a = matrix_value(M, self.values[M.name])
         for dim, size in zip(M.shape, a.shape, strict=False):
             self._bind_dim(dim, size, M)
         self.values[M.name] = a
@@ -107,6 +96,24 @@ def as_real_array(name: str, value) -> np.ndarray:
     a = a.astype(float)
     if not np.all(np.isfinite(a)):
         raise EvaluationError(f"the value of {name} has non-finite entries (NaN or inf)")
+    return a
+
+
+def matrix_value(M: MatrixSymbol, value) -> np.ndarray:
+    """The value of M as a 2-D real array; a 1-D array is a column (or a row, for a row
+    vector M), a number a 1 x 1 matrix."""
+    a = as_real_array(M.name, value)
+    if a.size == 0:
+        raise EvaluationError(f"{M.name} is empty (shape {a.shape})")
+    if a.ndim == 1 and M.shape[1] == 1:
+        a = a.reshape(-1, 1)
+    elif a.ndim == 1 and M.shape[0] == 1:
+        a = a.reshape(1, -1)
+    elif a.ndim == 0 and M.shape == (1, 1):
+        a = a.reshape(1, 1)
+    if a.ndim != 2:
+        raise EvaluationError(f"{M.name} is a {_dims(M.shape)} matrix; "
+                              f"got an array of shape {a.shape}")
     return a
 
 
@@ -171,16 +178,8 @@ def _describe(s) -> str:
 
 def _matrix_symbols(obj):
     if isinstance(obj, FourthOrder):
-        found = set(obj.X.atoms(MatrixSymbol)) | set(obj.F.atoms(MatrixSymbol))
-        for t in obj.terms:
-            for M in _factors(t):
-                found |= M.atoms(MatrixSymbol)
-        return found
+        return obj.matrix_symbols()
     return sympy.sympify(obj).atoms(MatrixSymbol)
-
-
-def _factors(t):
-    return (t.A, t.B) if isinstance(t, SquareProduct) else (t.M, t.K)
 
 
 def _ev_fourth_order(J: FourthOrder, env: Env):

@@ -89,6 +89,14 @@ class FourthOrder:
             J = matmul(sympy.Rational(1, 2), J, sym)
         return J
 
+    def matrix_symbols(self) -> set:
+        """The MatrixSymbols of F, X and every factor."""
+        found = set(self.X.atoms(sympy.MatrixSymbol)) | set(self.F.atoms(sympy.MatrixSymbol))
+        for t in self.terms:
+            for M in _factors_of(t)[:2]:
+                found |= M.atoms(sympy.MatrixSymbol)
+        return found
+
     def evaluate(self, values):
         from .numeric import evaluate
         return evaluate(self, values)

@@ -21,7 +21,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .derivative import grad, jacobian
 from .errors import MatcalcError, VariableError
-from .numeric import dimension_size, evaluate
+from .numeric import dimension_size, evaluate, matrix_value
 from .symmetric import convention
 from .tensor4 import FourthOrder
 
@@ -145,12 +145,14 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
     matrices = {X} if isinstance(X, MatrixSymbol) else set()
     scalars = set()
     for e in exprs:
-        e = e if not isinstance(e, FourthOrder) else _symbols_of_fourth_order(e)
-        if isinstance(e, set):
-            matrices |= e
+        if isinstance(e, FourthOrder):
+            matrices |= e.matrix_symbols()
             continue
         matrices |= e.atoms(MatrixSymbol)
         scalars |= {s for s in e.free_symbols if isinstance(s, Symbol)}
+    for M in matrices:  # given values in the form evaluate uses (1-D -> column, …)
+        if M.name in values and type(M) is MatrixSymbol:
+            values[M.name] = matrix_value(M, values[M.name])
     sizes = _dimension_sizes(matrices, dims, values)
     for s in sorted(scalars - _dimension_symbols(matrices), key=lambda s: s.name):
         if s.name not in values:
@@ -177,15 +179,6 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
     return values
 
 
-def _symbols_of_fourth_order(J: FourthOrder) -> set:
-    found = set(J.X.atoms(MatrixSymbol)) | set(J.F.atoms(MatrixSymbol))
-    for t in J.terms:
-        for M in vars(t).values():
-            if isinstance(M, sympy.Basic):
-                found |= M.atoms(MatrixSymbol)
-    return found
-
-
 def _dimension_symbols(matrices) -> set:
     return {s for M in matrices for d in M.shape for s in sympy.sympify(d).free_symbols}
 
@@ -195,7 +188,7 @@ def _dimension_sizes(matrices, dims, values) -> dict:
              for k, v in (dims or {}).items()}
     for M in matrices:  # sizes fixed by values given for symbols
         if M.name in values:
-            for d, size in zip(M.shape, np.shape(np.atleast_2d(values[M.name])), strict=False):
+            for d, size in zip(M.shape, np.shape(values[M.name]), strict=True):
                 if isinstance(d, Symbol):
                     given.setdefault(d, size)
     free = sorted(_dimension_symbols(matrices) - set(given), key=lambda s: s.name)

@@ -58,3 +58,9 @@ def test_result_reports_relative_error():
     assert result.relative_error <= result.tolerance
     assert str(result).startswith("ok: max error")
     assert isinstance(result.derivative, sympy.MatrixExpr)
+
+
+def test_a_one_dimensional_vector_value_is_a_column_in_check_too():
+    """Regression: check sized an n x 1 symbol from a 1-D value as a row (n = 1)."""
+    result = matcalc.check(x.T * A * x, x, values={"x": np.ones(3)})
+    assert result.ok and result.values["A"].shape == (3, 3)
