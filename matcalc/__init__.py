@@ -6,10 +6,11 @@
     '-(X⁻²)ᵀ'
 """
 
-from .derivative import differential, grad, jacobian
+from .derivative import differential, grad, hessian, jacobian
 from .errors import (EvaluationError, MatcalcError, NoRuleError, NotScalarError,
                      ShapeError, VariableError)
-from .nodes import CommutationMatrix, Vec
+from .nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
+                    elementwise, sigmoid, softplus)
 from .numeric import evaluate
 from .printing import index, latex, text
 from .rewrite import simplify
@@ -19,8 +20,9 @@ from .verify import CheckResult, check
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckResult", "CommutationMatrix", "DyadicProduct", "EvaluationError", "FourthOrder",
-    "MatcalcError", "NoRuleError", "NotScalarError", "ShapeError", "SquareProduct",
-    "VariableError", "Vec", "check", "differential", "evaluate", "grad", "index",
-    "jacobian", "latex", "simplify", "text",
+    "Adjugate", "CheckResult", "CommutationMatrix", "DyadicProduct", "EvaluationError",
+    "FourthOrder", "MatcalcError", "NoRuleError", "Norm", "NotScalarError", "ShapeError",
+    "SquareProduct", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
+    "differential", "elementwise", "evaluate", "grad", "hessian", "index", "jacobian",
+    "latex", "sigmoid", "simplify", "softplus", "text",
 ]

@@ -1,4 +1,4 @@
-"""The public derivatives: `differential`, `grad`, `jacobian` — the pipeline end to end.
+"""The public derivatives: `differential`, `grad`, `jacobian`, `hessian` — the pipeline.
 
     f ──differentials──▶ df ──extract──▶ G (or fourth-order terms)
       ──symmetric──▶ projected ──rewrite──▶ compact result
@@ -6,7 +6,11 @@
 Inputs and outputs are ordinary SymPy expressions (`MatrixSymbol`, `MatMul`, `Inverse`,
 `Trace`, …), except fourth-order results, which are `matcalc.tensor4.FourthOrder`.
 Layout: gradients are in denominator layout (G has X's shape, df = tr(Gᵀ dX), as in the
-Matrix Cookbook); Jacobians have J_ijkl = ∂F_ij/∂X_kl, so ∂(Ax)/∂x = A.
+Matrix Cookbook); Jacobians have J_ijkl = ∂F_ij/∂X_kl, so ∂(Ax)/∂x = A; Hessians are the
+Jacobians of gradients, H_ijkl = ∂²f/∂X_ij ∂X_kl.
+
+Structured variables: `symmetric` (see matcalc.symmetric; the default is True for a
+`SymmetricMatrixSymbol`) and `diagonal=True` (only the diagonal of X is free: G ∘ I).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 from . import extract, tensor4
 from .differentials import differentiate
 from .errors import MatcalcError, NotScalarError, VariableError
-from .nodes import as_scalar, differential_of, is_matrix, is_one_by_one, matadd, matmul
+from .nodes import (as_scalar, differential_of, is_matrix, is_one_by_one, is_symmetric_symbol,
+                    lift, matadd, matmul)
 from .rewrite import simplify
 from .shapes import validate
 from .symmetric import convention, project
@@ -41,15 +46,46 @@ def _prepare(f, X):
             raise VariableError(f"{f} contains another symbol named {X.name} "
                                 f"({_describe(other)}, the variable is {_describe(X)})")
     validate(f)
-    return f
+    return normalise(f)
+
+
+def normalise(f):
+    """f in the node set the rules know: SymPy's f.(A) (ElementwiseApplyFunction) becomes
+    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A. Value unchanged."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    def entrywise(e):
+        fn = e.function
+        if isinstance(fn, sympy.Lambda) and len(fn.variables) == 1:
+            return lift(fn.expr, fn.variables[0], e.expr)
+        x = sympy.Dummy("x")
+        return lift(fn(x), x, e.expr)
+
+    f = f.replace(lambda e: isinstance(e, ElementwiseApplyFunction), entrywise)
+    return f.replace(lambda e: isinstance(e, sympy.DiagonalMatrix),
+                     lambda e: sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg))
 
 
 def _describe(s) -> str:
     return " x ".join(map(str, s.shape)) if isinstance(s, MatrixExpr) else "scalar"
 
 
-def _symmetric_symbols(X, symmetric):
-    return (X,) if symmetric is not False else ()
+def _symmetric_symbols(X, symmetric, diagonal=False):
+    return (X,) if symmetric is not False or diagonal else ()
+
+
+def _structure(X, symmetric, diagonal):
+    """The convention for X: False, True or "entries" (see `grad`), and whether X is
+    diagonal. `symmetric=None` means True for a SymmetricMatrixSymbol, else False."""
+    if symmetric is None:
+        symmetric = is_symmetric_symbol(X)
+    sym = convention(symmetric, X)
+    if diagonal not in (False, True):
+        raise VariableError(f"diagonal={diagonal!r}: use False or True")
+    if diagonal and (not isinstance(X, MatrixSymbol) or X.shape[0] != X.shape[1]):
+        raise VariableError(f"diagonal=True needs a square matrix variable; {X} is "
+                            f"{_describe(X)}")
+    return sym, bool(diagonal)
 
 
 def differential(f, X):
@@ -69,13 +105,15 @@ def differential(f, X):
     return simplify(differentiate(f, X, dX))
 
 
-def grad(f, X, *, symmetric=False):
+def grad(f, X, *, symmetric=None, diagonal=False):
     """The gradient G of a scalar f with respect to X: df = tr(Gᵀ dX), G of X's shape.
 
     f: a SymPy scalar built from matrix expressions, or a 1 x 1 matrix expression.
     X: a MatrixSymbol (matrix or column vector) or a scalar Symbol.
     symmetric: False; True for X symmetric, giving sym(G) = (G + Gᵀ)/2; or "entries",
-        the partial derivatives by the independent entries, G + Gᵀ − I∘G.
+        the partial derivatives by the independent entries, G + Gᵀ − I∘G. Default:
+        True when X is a SymmetricMatrixSymbol, else False.
+    diagonal: True when only the diagonal of X is free: G ∘ I.
 
     Raises NotScalarError (f is not scalar), VariableError, ShapeError, NoRuleError.
 
@@ -89,14 +127,20 @@ def grad(f, X, *, symmetric=False):
     X**(-1)
     """
     f = _prepare(f, X)
-    sym = convention(symmetric, X)
+    sym, diagonal = _structure(X, symmetric, diagonal)
     if is_matrix(f) and not is_one_by_one(f):
         raise NotScalarError(
             f"grad needs a scalar f; {f} is {f.shape[0]} x {f.shape[1]} (use jacobian)")
     dX = differential_of(X)
     df = differentiate(f, X, dX)
     G = _gradient_of(df, X, dX)
-    return simplify(project(G, X, sym), symmetric=_symmetric_symbols(X, sym))
+    G = _on_diagonal(G, X) if diagonal else project(G, X, sym)
+    return simplify(G, symmetric=_symmetric_symbols(X, sym, diagonal))
+
+
+def _on_diagonal(G, X):
+    """G ∘ I: the gradient when only the diagonal of X is free (Matrix Cookbook (142))."""
+    return sympy.HadamardProduct(sympy.Identity(X.shape[0]), G)
 
 
 def _gradient_of(df, X, dX):
@@ -105,13 +149,15 @@ def _gradient_of(df, X, dX):
     return matadd(extract.pullback(df, sympy.S.One, dX), shape)
 
 
-def jacobian(F, X, *, symmetric=False):
+def jacobian(F, X, *, symmetric=None, diagonal=False):
     """The derivative of a matrix-valued F (p x q) with respect to X (r x s).
 
     Returns a `FourthOrder` J with J_ijkl = ∂F_ij/∂X_kl, printed in square-product
     notation (−X⁻¹ ⊠ X⁻ᵀ for F = X⁻¹). Special cases: F and X column vectors -> the
     p x r matrix ∂F_i/∂x_k (∂(Ax)/∂x = A); X scalar -> the matrix dF/dt; F scalar -> grad.
-    symmetric=True: X is symmetric; J is composed with the symmetric identity, J : 𝕀ₛ.
+    symmetric=True: X is symmetric; J is composed with the symmetric identity, J : 𝕀ₛ;
+    "entries": with 2𝕀ₛ − 𝔻 (derivatives by the independent entries). diagonal=True:
+    only the diagonal of X is free, J : 𝔻. Defaults as for `grad`.
 
     >>> import sympy
     >>> from matcalc import jacobian
@@ -121,14 +167,12 @@ def jacobian(F, X, *, symmetric=False):
     """
     F = _prepare(F, X)
     if not is_matrix(F):
-        return grad(F, X, symmetric=symmetric)
-    sym = convention(symmetric, X)
-    if sym == "entries":
-        raise VariableError("jacobian supports symmetric=False or True ('entries' is for grad)")
+        return grad(F, X, symmetric=symmetric, diagonal=diagonal)
+    sym, diagonal = _structure(X, symmetric, diagonal)
     dX = differential_of(X)
     dF = differentiate(F, X, dX)
     terms = extract.linear_terms(dF, dX)
-    symmetric_symbols = _symmetric_symbols(X, sym)
+    symmetric_symbols = _symmetric_symbols(X, sym, diagonal)
 
     def tidy(e):
         return simplify(e, symmetric=symmetric_symbols)
@@ -143,9 +187,37 @@ def jacobian(F, X, *, symmetric=False):
                            (F.shape[0], X.shape[0])))
     J = tensor4.from_linear_terms(terms, F, X, scalar_gradient)
     J = tensor4.collect(tensor4.map_factors(J, tidy))
+    if diagonal:
+        return tensor4.project(J, "diagonal")
     if sym:
-        J = tensor4.project_symmetric(J)
+        return tensor4.project(J, "symmetric" if sym is True else "entries")
     return J
+
+
+def hessian(f, X, *, symmetric=None, diagonal=False):
+    """The Hessian of a scalar f: the Jacobian of its gradient, H_ijkl = ∂²f/∂X_ij ∂X_kl.
+
+    X scalar -> d²f/dt²; X a column vector -> the n x n matrix ∂²f/∂x_i ∂x_k (xᵀ A x ->
+    A + Aᵀ); X a matrix -> a `FourthOrder`, evaluated as an (r, s, r, s) array.
+    symmetric / diagonal: as for `grad`; the structure acts on both sides (for
+    symmetric=True, 𝕀ₛ : H : 𝕀ₛ, the Hessian on the space of symmetric matrices).
+
+    >>> import sympy
+    >>> from matcalc import hessian
+    >>> x = sympy.MatrixSymbol("x", 3, 1)
+    >>> A = sympy.MatrixSymbol("A", 3, 3)
+    >>> hessian((x.T * A * x)[0, 0], x)
+    A + A.T
+    """
+    f = _prepare(f, X)
+    sym, diagonal = _structure(X, symmetric, diagonal)
+    if is_matrix(f) and not is_one_by_one(f):
+        raise NotScalarError(
+            f"hessian needs a scalar f; {f} is {f.shape[0]} x {f.shape[1]}")
+    G = grad(f, X, symmetric=sym, diagonal=diagonal)
+    if isinstance(X, MatrixSymbol) and X.shape[1] == 1:
+        return jacobian(G, X)
+    return jacobian(G, X, symmetric=sym, diagonal=diagonal)
 
 
 def _vector_jacobian(term, scalar_gradient):

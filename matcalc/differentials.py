@@ -17,7 +17,8 @@ import sympy
 from sympy import MatrixExpr
 
 from .errors import NoRuleError
-from .nodes import matadd, matmul
+from .nodes import (Adjugate, Elementwise, Norm, Unvec, Vec, hadamard_power, lift, matadd,
+                    matmul)
 
 #: Largest |k| for which d(Xᵏ) is written out as a sum of k products.
 MAX_EXPANDED_POWER = 64
@@ -93,7 +94,7 @@ def d_transpose(e, d):
 @d_rule.register(sympy.Inverse)
 def d_inverse(e, d):
     """d(A⁻¹) = −A⁻¹ dA A⁻¹
-    Matrix Cookbook (59)."""
+    Matrix Cookbook (40), (59)."""
     A_inv = e
     return matmul(sympy.S.NegativeOne, A_inv, d(e.arg), A_inv)
 
@@ -104,7 +105,8 @@ def d_matpow(e, d):
     The product rule over the k factors of the power."""
     A, k = e.args
     if not (k.is_Integer):
-        raise NoRuleError(f"no differential rule for the power {e} with a non-integer exponent {k}")
+        raise NoRuleError(f"no differential rule for the power {e} with a non-integer exponent "
+                          f"{k} (only tr({e}) and det({e}) have one)")
     k = int(k)
     if abs(k) > MAX_EXPANDED_POWER:
         raise NoRuleError(
@@ -125,17 +127,119 @@ def _power(B, i):
 
 @d_rule.register(sympy.Trace)
 def d_trace(e, d):
-    """d tr(A) = tr(dA)
-    Matrix Cookbook (36)."""
-    return sympy.Trace(d(e.arg))
+    """d tr(A) = tr(dA);  d tr(Aᵏ) = k tr(Aᵏ⁻¹ dA) for any exponent k (trace cyclicity)
+    Matrix Cookbook (36), (121)."""
+    A = e.arg
+    if isinstance(A, sympy.MatPow) and not isinstance(A, sympy.Inverse):
+        B, k = A.args
+        return k * sympy.Trace(matmul(sympy.MatPow(B, k - 1).doit(deep=False), d(B)))
+    return sympy.Trace(d(A))
 
 
 @d_rule.register(sympy.Determinant)
 def d_determinant(e, d):
-    """d det(A) = det(A) tr(A⁻¹ dA)
-    Matrix Cookbook (46)."""
+    """d det(A) = det(A) tr(A⁻¹ dA);  d det(Aᵏ) = k det(Aᵏ) tr(A⁻¹ dA)
+    Matrix Cookbook (42), (58)."""
     A = e.arg
-    return e * sympy.Trace(matmul(sympy.Inverse(A), d(A)))
+    k = sympy.S.One
+    if isinstance(A, sympy.MatPow) and not isinstance(A, sympy.Inverse):
+        A, k = A.args
+    return k * e * sympy.Trace(matmul(sympy.Inverse(A), d(A)))
+
+
+@d_rule.register(Adjugate)
+def d_adjugate(e, d):
+    """d adj(A) = d(det(A) A⁻¹) = det(A) (tr(A⁻¹ dA) A⁻¹ − A⁻¹ dA A⁻¹)   (A invertible)
+    Matrix Cookbook (41), adj(A) = det(A) A⁻¹."""
+    A = e.arg
+    return d(matmul(sympy.Determinant(A), sympy.Inverse(A)))
+
+
+@d_rule.register(Norm)
+def d_norm(e, d):
+    """d‖A‖_F = tr(Aᵀ dA)/‖A‖_F   (d‖x‖₂ = xᵀdx/‖x‖₂)
+    Matrix Cookbook (131), (129)."""
+    A = e.arg
+    return sympy.Trace(matmul(sympy.Transpose(A), d(A))) / e
+
+
+# --- entrywise operations ------------------------------------------------------------
+
+
+@d_rule.register(sympy.HadamardProduct)
+def d_hadamard(e, d):
+    """d(A ∘ B) = dA ∘ B + A ∘ dB
+    Matrix Cookbook (38)."""
+    args = e.args
+    terms = [sympy.HadamardProduct(*args[:i], d(a), *args[i + 1:])
+             for i, a in enumerate(args) if _depends(a, d)]
+    return matadd(terms, e.shape)
+
+
+@d_rule.register(sympy.HadamardPower)
+def d_hadamard_power(e, d):
+    """d(A^∘k) = k A^∘(k−1) ∘ dA;  for k varying, + A^∘k ∘ log(A) dk"""
+    A, k = e.base, e.exp
+    terms = []
+    if _depends(A, d):
+        terms.append(matmul(k, sympy.HadamardProduct(hadamard_power(A, k - 1), d(A))))
+    if _depends(k, d):
+        log_A = lift(sympy.log(_X), _X, A)
+        terms.append(matmul(d(k), sympy.HadamardProduct(e, log_A)))
+    return matadd(terms, e.shape)
+
+
+_X = sympy.Dummy("x", real=True)
+
+
+@d_rule.register(Elementwise)
+def d_elementwise(e, d):
+    """d f(A) = f′(A) ∘ dA   (f applied entrywise; f′ from SymPy, written entrywise)"""
+    derivative = e.function(_X).diff(_X)
+    if derivative.has(sympy.Derivative, sympy.Subs, sympy.DiracDelta):
+        raise NoRuleError(f"no differential rule for {e.function} applied entrywise (in {e}): "
+                          f"its derivative is {derivative}")
+    return sympy.HadamardProduct(lift(derivative, _X, e.arg), d(e.arg)).doit(deep=False)
+
+
+@d_rule.register(sympy.KroneckerProduct)
+def d_kronecker(e, d):
+    """d(A ⊗ B) = dA ⊗ B + A ⊗ dB
+    Matrix Cookbook (39)."""
+    args = e.args
+    terms = [sympy.KroneckerProduct(*args[:i], d(a), *args[i + 1:])
+             for i, a in enumerate(args) if _depends(a, d)]
+    return matadd(terms, e.shape)
+
+
+@d_rule.register(Vec)
+def d_vec(e, d):
+    """d vec(A) = vec(dA)"""
+    return Vec(d(e.arg))
+
+
+@d_rule.register(Unvec)
+def d_unvec(e, d):
+    """d vec⁻¹(v) = vec⁻¹(dv)"""
+    return Unvec(d(e.arg), *e.shape)
+
+
+@d_rule.register(sympy.DiagMatrix)
+def d_diag_matrix(e, d):
+    """d diag(v) = diag(dv)   (vector -> diagonal matrix)"""
+    return sympy.DiagMatrix(d(e.args[0]))
+
+
+@d_rule.register(sympy.DiagonalOf)
+def d_diagonal_of(e, d):
+    """d diag(A) = diag(dA)   (matrix -> vector of its diagonal)"""
+    return sympy.DiagonalOf(d(e.arg))
+
+
+@d_rule.register(sympy.DiagonalMatrix)
+def d_diagonal_matrix(e, d):
+    """d(I ∘ A) = I ∘ dA   (A with its off-diagonal entries set to zero)"""
+    return sympy.DiagonalMatrix(d(e.arg))
 
 
 # --- scalar functions -------------------------------------------------------------

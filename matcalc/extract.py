@@ -7,6 +7,8 @@ dX -> D: one adjoint rule per *linear* node on the `adjoint` table,
 
     ⟨H, A L B⟩ = ⟨Aᵀ H Bᵀ, L⟩      ⟨H, Lᵀ⟩ = ⟨Hᵀ, L⟩      ⟨h, tr L⟩ = ⟨h I, L⟩
     ⟨H, c L⟩   = ⟨c H, L⟩         ⟨H, s M⟩ = ⟨⟨H, M⟩, s⟩  (s scalar, linear in dX)
+    ⟨H, B ∘ L⟩ = ⟨H ∘ B, L⟩        ⟨h, vec L⟩ = ⟨vec⁻¹ h, L⟩   ⟨H, diag l⟩ = ⟨diag H, l⟩
+    ⟨P ⊗ Q, A ⊗ L⟩ = ⟨P, A⟩ ⟨Q, L⟩ (the seed split into Kronecker factors)
 
 `linear_terms(D, dX)`: the forward normal form of a matrix-valued D, a list of
 `DXTerm` (A dX B), `DXTTerm` (A dXᵀ B) and `ScalarTerm` (M s, s a scalar linear in dX),
@@ -20,9 +22,10 @@ from functools import singledispatch
 
 import sympy
 from sympy import Expr, MatrixExpr
+from sympy.matrices.expressions.kronecker import combine_kronecker
 
 from .errors import NoRuleError
-from .nodes import as_scalar, is_matrix, is_one_by_one, matmul, transpose
+from .nodes import Unvec, Vec, as_scalar, is_matrix, is_one_by_one, matadd, matmul, transpose
 
 
 def pullback(D, H, dX) -> list:
@@ -102,6 +105,149 @@ def adj_trace(D, H, dX):
     return pullback(L, seed, dX)
 
 
+@adjoint.register(sympy.HadamardProduct)
+def adj_hadamard(D, H, dX):
+    """⟨H, B ∘ L⟩ = ⟨H ∘ B, L⟩
+    Since tr(Aᵀ(B ∘ C)) = Σᵢⱼ AᵢⱼBᵢⱼCᵢⱼ = tr((A ∘ B)ᵀ C)."""
+    i = _only_linear_factor(D.args, dX, D)
+    others = D.args[:i] + D.args[i + 1:]
+    if is_matrix(H):
+        seed = sympy.HadamardProduct(H, *others).doit(deep=False)
+    else:  # a scalar seed on a 1 x 1 product
+        seed = matmul(H, *others)
+    return pullback(D.args[i], seed, dX)
+
+
+@adjoint.register(Vec)
+def adj_vec(D, H, dX):
+    """⟨h, vec L⟩ = ⟨vec⁻¹ h, L⟩;  vec⁻¹((A ⊗ B) vec M) = B M Aᵀ
+    Since vec(A X B) = (Bᵀ ⊗ A) vec X (Magnus & Neudecker)."""
+    L = D.arg
+    return pullback(L, unvec_seed(H, *L.shape), dX)
+
+
+def unvec_seed(h, m, n):
+    """vec⁻¹(h) as an m x n matrix, reading (A ⊗ B) vec(M) as vec(B M Aᵀ)."""
+    if not is_matrix(h):
+        return matmul(h, sympy.Identity(1)) if (m, n) == (1, 1) else Unvec(h, m, n)
+    if isinstance(h, sympy.MatAdd):
+        return matadd([unvec_seed(t, m, n) for t in h.args])
+    if isinstance(h, Vec) and tuple(h.arg.shape) == (m, n):
+        return h.arg
+    if isinstance(h, sympy.MatMul):
+        coeff, factors = h.as_coeff_matrices()
+        if len(factors) == 1 and coeff != 1:
+            return matmul(coeff, unvec_seed(factors[0], m, n))
+        if len(factors) == 2 and isinstance(factors[0], sympy.KroneckerProduct) \
+                and len(factors[0].args) == 2 and isinstance(factors[1], Vec):
+            A, B = factors[0].args
+            M = factors[1].arg
+            if tuple(B.shape) == (m, M.shape[0]) and tuple(A.shape) == (n, M.shape[1]):
+                return matmul(coeff, B, M, sympy.Transpose(A))
+    if (m, n) == tuple(h.shape):
+        return h
+    return Unvec(h, m, n)
+
+
+@adjoint.register(Unvec)
+def adj_unvec(D, H, dX):
+    """⟨H, vec⁻¹ l⟩ = ⟨vec H, l⟩"""
+    return pullback(D.arg, Vec(H) if is_matrix(H) else H, dX)
+
+
+@adjoint.register(sympy.DiagMatrix)
+def adj_diag_matrix(D, H, dX):
+    """⟨H, diag(l)⟩ = ⟨diag(H), l⟩   (l a column or a row vector)"""
+    l = D.args[0]
+    seed = sympy.DiagonalOf(H) if is_matrix(H) else H
+    if l.shape[0] == 1 and l.shape[1] != 1:
+        seed = sympy.Transpose(seed)
+    return pullback(l, seed, dX)
+
+
+@adjoint.register(sympy.DiagonalOf)
+def adj_diagonal_of(D, H, dX):
+    """⟨h, diag(L)⟩ = ⟨diag(h), L⟩   (L square: diag(h) is the diagonal matrix of h)"""
+    L = D.arg
+    if L.shape[0] != L.shape[1]:
+        raise NoRuleError(f"no adjoint rule for the diagonal of the non-square {L} (in {D})")
+    if not is_matrix(H):
+        return pullback(L, H, dX)
+    return pullback(L, sympy.DiagMatrix(H), dX)
+
+
+@adjoint.register(sympy.DiagonalMatrix)
+def adj_diagonal_matrix(D, H, dX):
+    """⟨H, I ∘ L⟩ = ⟨I ∘ H, L⟩"""
+    return pullback(D.arg, sympy.DiagonalMatrix(H) if is_matrix(H) else H, dX)
+
+
+@adjoint.register(sympy.KroneckerProduct)
+def adj_kronecker(D, H, dX):
+    """⟨P ⊗ Q ⊗ R, A ⊗ L ⊗ B⟩ = ⟨P, A⟩ ⟨R, B⟩ ⟨Q, L⟩, the seed H split into Kronecker
+    factors of the same shapes (mixed products, transposes, inverses and identities
+    combined first by the mixed-product rule (A ⊗ B)(C ⊗ D) = AC ⊗ BD); for vectors,
+    x ⊗ l = vec(l xᵀ) and l ⊗ y = vec(y lᵀ)."""
+    i = _only_linear_factor(D.args, dX, D)
+    shapes = [tuple(a.shape) for a in D.args]
+    split = kronecker_split(H, shapes)
+    if split is None:
+        return _vector_kronecker(D, H, dX, i)
+    seeds = []
+    for coeff, parts in split:
+        factor = coeff
+        for k, (P, A) in enumerate(zip(parts, D.args, strict=True)):
+            if k != i:
+                factor = factor * inner(P, A)
+        seeds.append(matmul(factor, parts[i]))
+    return pullback(D.args[i], matadd(seeds, D.args[i].shape), dX)
+
+
+def kronecker_split(H, shapes):
+    """H as a list of (c, [P₁, P₂, …]) with H = Σ c P₁ ⊗ P₂ ⊗ …, Pₖ of shape shapes[k];
+    None when H has no such form that matcalc can see."""
+    if not is_matrix(H):
+        return None
+    H = combine_kronecker(sympy.sympify(H).doit())
+    if isinstance(H, sympy.MatAdd):
+        out = []
+        for t in H.args:
+            part = kronecker_split(t, shapes)
+            if part is None:
+                return None
+            out.extend(part)
+        return out
+    if isinstance(H, sympy.MatMul):
+        coeff, factors = H.as_coeff_matrices()
+        if len(factors) == 1:
+            inner_split = kronecker_split(factors[0], shapes)
+            return None if inner_split is None else [(coeff * c, p) for c, p in inner_split]
+        return None
+    if isinstance(H, sympy.ZeroMatrix):
+        return []
+    if isinstance(H, sympy.Identity) and all(r == c for r, c in shapes):
+        return [(sympy.S.One, [sympy.Identity(r) for r, _ in shapes])]
+    if isinstance(H, sympy.OneMatrix):
+        return [(sympy.S.One, [sympy.OneMatrix(r, c) for r, c in shapes])]
+    if isinstance(H, sympy.KroneckerProduct) and \
+            [tuple(a.shape) for a in H.args] == shapes:
+        return [(sympy.S.One, list(H.args))]
+    return None
+
+
+def _vector_kronecker(D, H, dX, i):
+    """x ⊗ l = vec(l xᵀ) and l ⊗ y = vec(y lᵀ) for column vectors; otherwise no rule."""
+    if len(D.args) == 2 and all(a.shape[1] == 1 for a in D.args):
+        x, y = D.args
+        U = unvec_seed(H, y.shape[0], x.shape[0])  # H = vec(U), U of the shape of y xᵀ
+        if i == 1:
+            return pullback(y, matmul(U, x), dX)
+        return pullback(x, matmul(sympy.Transpose(U), y), dX)
+    raise NoRuleError(
+        f"no adjoint rule for the Kronecker product {D} with the seed {H}: the seed is not "
+        "a sum of Kronecker products of the same shapes; extend matcalc.extract.adjoint")
+
+
 def _only_linear_factor(factors, dX, D) -> int:
     hits = [i for i, f in enumerate(factors) if f.has(dX)]
     assert len(hits) == 1, f"differential not linear in {dX}: {D}"
@@ -168,14 +314,40 @@ def fwd_transpose(D, dX):
     return out
 
 
+@forward.register(sympy.HadamardProduct)
+def fwd_hadamard(D, dX):
+    """b ∘ l = diag(b) l for column vectors (a matrix-valued B ∘ L has no normal form yet)"""
+    i = _only_linear_factor(D.args, dX, D)
+    if D.shape[1] != 1:
+        raise NoRuleError(
+            f"no forward rule for the matrix-valued Hadamard product {D}: derivatives of "
+            "F ∘ G by a matrix are not yet written as fourth-order terms")
+    others = D.args[:i] + D.args[i + 1:]
+    b = others[0] if len(others) == 1 else sympy.HadamardProduct(*others)
+    return linear_terms(matmul(sympy.DiagMatrix(b), D.args[i]), dX)
+
+
+@forward.register(Vec)
+def fwd_vec(D, dX):
+    """vec(l) = l for a column vector l"""
+    if D.arg.shape[1] != 1:
+        raise NoRuleError(f"no forward rule for vec of the matrix {D.arg} (in {D})")
+    return linear_terms(D.arg, dX)
+
+
 @forward.register(sympy.MatMul)
 def fwd_matmul(D, dX):
-    """c P L Q: the terms of L with P on the left and Q on the right; s M: one ScalarTerm"""
+    """c P L Q: the terms of L with P on the left and Q on the right; s M: one ScalarTerm;
+    P diag(l) q = P diag(q) l for a column vector q"""
     coeff, factors = D.as_coeff_matrices()
     if coeff.has(dX):
         return [ScalarTerm(matmul(*factors), coeff)]
     i = _only_linear_factor(factors, dX, D)
     P, Q = factors[:i], factors[i + 1:]
+    if isinstance(factors[i], sympy.DiagMatrix) and Q and matmul(*Q).shape[1] == 1 \
+            and factors[i].args[0].shape[1] == 1:
+        return linear_terms(matmul(coeff, *P, sympy.DiagMatrix(matmul(*Q)),
+                                   factors[i].args[0]), dX)
     out = []
     for t in linear_terms(factors[i], dX):
         if isinstance(t, ScalarTerm):

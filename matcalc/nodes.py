@@ -6,6 +6,13 @@
 - `Vec`: vec(A), the columns of A stacked into one column (m n x 1).
 - `CommutationMatrix`: K_{m,n}, the mn x mn permutation with K_{m,n} vec(A) = vec(Aᵀ)
   for A of shape m x n (Magnus & Neudecker).
+- `Unvec`: vec⁻¹(v), a column of length m n read back into an m x n matrix.
+- `Elementwise`: f(A) applied entry by entry, one subclass per scalar function f
+  (`elementwise(sympy.exp, A)`); `lift` turns a scalar formula in x into one.
+- `Norm`: the Frobenius norm ‖A‖_F (the Euclidean norm ‖x‖₂ of a vector).
+- `Adjugate`: adj(A), with A adj(A) = det(A) I.
+- `SymmetricMatrixSymbol`: a square MatrixSymbol declared symmetric (Sᵀ = S).
+- `sigmoid`, `softplus`: the scalar functions σ(x) = 1/(1 + e⁻ˣ), log(1 + eˣ).
 
 Nothing here changes the value of an expression.
 """
@@ -14,6 +21,8 @@ from __future__ import annotations
 
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
+
+from .errors import NoRuleError, ShapeError
 
 
 class MatrixDifferential(MatrixSymbol):
@@ -68,6 +77,201 @@ class CommutationMatrix(MatrixExpr):
     def shape(self):
         m, n = self.args
         return (m * n, m * n)
+
+
+class Unvec(MatrixExpr):
+    """vec⁻¹(v): the column v (m n x 1) read back, column by column, into an m x n matrix."""
+
+    def __new__(cls, v, m, n):
+        return Basic.__new__(cls, sympy.sympify(v), sympy.sympify(m), sympy.sympify(n))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return tuple(self.args[1:])
+
+
+def unvec(v, m, n):
+    """vec⁻¹(v) as an m x n matrix, with vec⁻¹(vec(A)) = A."""
+    if isinstance(v, Vec) and tuple(v.arg.shape) == (m, n):
+        return v.arg
+    if (m, n) == tuple(v.shape):
+        return v
+    return Unvec(v, m, n)
+
+
+class SymmetricMatrixSymbol(MatrixSymbol):
+    """A square matrix symbol declared symmetric: Sᵀ = S (a constant or a variable).
+
+    >>> from matcalc import SymmetricMatrixSymbol
+    >>> S = SymmetricMatrixSymbol("S", 3)
+    >>> S.T == S
+    True
+    """
+
+    def __new__(cls, name, n, m=None):
+        if m is not None and sympy.sympify(m) != sympy.sympify(n):
+            raise ShapeError(f"the symmetric matrix {name} must be square; got {n} x {m}")
+        return super().__new__(cls, name, n, n)
+
+    def _eval_transpose(self):
+        return self
+
+
+def is_symmetric_symbol(A) -> bool:
+    return isinstance(A, SymmetricMatrixSymbol)
+
+
+class Elementwise(MatrixExpr):
+    """f(A) entry by entry: (f(A))_ij = f(A_ij). `function` is set on each subclass."""
+
+    function: sympy.FunctionClass | None = None
+
+    def __new__(cls, arg):
+        arg = sympy.sympify(arg)
+        if not isinstance(arg, MatrixExpr):
+            raise TypeError(f"{cls.function} applied entrywise takes a matrix expression")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _eval_transpose(self):
+        return type(self)(sympy.Transpose(self.arg))
+
+
+_ELEMENTWISE: dict = {}
+
+
+def elementwise(function, A) -> Elementwise:
+    """f(A) entry by entry, for a one-argument SymPy function class f (exp, log, sin, …).
+
+    >>> import sympy
+    >>> from matcalc.nodes import elementwise
+    >>> A = sympy.MatrixSymbol("A", 2, 3)
+    >>> elementwise(sympy.exp, A).shape
+    (2, 3)
+    """
+    if not isinstance(function, sympy.FunctionClass):
+        raise TypeError(f"elementwise takes a SymPy function class such as sympy.exp; "
+                        f"got {function!r}")
+    cls = _ELEMENTWISE.get(function)
+    if cls is None:
+        cls = type(f"Elementwise_{function.__name__}", (Elementwise,), {"function": function})
+        _ELEMENTWISE[function] = cls
+    return cls(A)
+
+
+def hadamard_power(A, k):
+    """A^∘k, with A^∘1 = A."""
+    k = sympy.sympify(k)
+    return A if k == 1 else sympy.HadamardPower(A, k)
+
+
+def lift(body, x, A):
+    """The scalar formula body(x) applied entrywise to A, as a matrix expression:
+    x -> A, c -> c 𝟏, sums -> sums, products -> ∘, powers -> ^∘, f(u) -> f(u) entrywise.
+
+    >>> import sympy
+    >>> from matcalc.nodes import lift
+    >>> x, A = sympy.Symbol("x"), sympy.MatrixSymbol("A", 2, 2)
+    >>> lift(1 - sympy.tanh(x) ** 2, x, A)
+    -HadamardPower(Elementwise_tanh(A), 2) + 1
+    """
+    shape = A.shape
+    if body == x:
+        return A
+    if not body.has(x):
+        return matmul(body, sympy.OneMatrix(*shape)) if body != 0 else sympy.ZeroMatrix(*shape)
+    if isinstance(body, sympy.Add):
+        return matadd([lift(a, x, A) for a in body.args])
+    if isinstance(body, sympy.Mul):
+        coeff = sympy.Mul(*[a for a in body.args if not a.has(x)])
+        parts = [lift(a, x, A) for a in body.args if a.has(x)]
+        product = parts[0] if len(parts) == 1 else sympy.HadamardProduct(*parts).doit(deep=False)
+        return matmul(coeff, product)
+    if isinstance(body, sympy.Pow) and not body.exp.has(x):
+        return hadamard_power(lift(body.base, x, A), body.exp)
+    if isinstance(body, sympy.Function) and len(body.args) == 1:
+        return elementwise(body.func, lift(body.args[0], x, A))
+    raise NoRuleError(f"cannot apply {body} entrywise to a matrix (in x = {x})")
+
+
+class Norm(Expr):
+    """‖A‖_F = √tr(AᵀA), the Frobenius norm; for a vector x the Euclidean norm ‖x‖₂."""
+
+    is_commutative = True
+    is_real = True
+    is_nonnegative = True
+
+    def __new__(cls, arg):
+        arg = sympy.sympify(arg)
+        if not isinstance(arg, MatrixExpr):
+            raise TypeError("Norm takes a matrix or vector expression")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+
+class Adjugate(MatrixExpr):
+    """adj(A): the transposed cofactor matrix of a square A, A adj(A) = det(A) I."""
+
+    def __new__(cls, arg):
+        arg = sympy.sympify(arg)
+        if not isinstance(arg, MatrixExpr):
+            raise TypeError("Adjugate takes a matrix expression")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+
+class sigmoid(sympy.Function):  # noqa: N801  (named like SymPy's own functions)
+    """σ(x) = 1/(1 + e⁻ˣ);  σ′(x) = σ(x)(1 − σ(x)) = σ(x) σ(−x)."""
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sigmoid(x) * sigmoid(-x)
+
+    @classmethod
+    def eval(cls, x):
+        if x == 0:
+            return sympy.Rational(1, 2)
+        return None
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sympy.exp(-x))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class softplus(sympy.Function):  # noqa: N801
+    """softplus(x) = log(1 + eˣ);  softplus′(x) = σ(x)."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return sympy.log(1 + sympy.exp(x))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
 
 
 def is_matrix(expr) -> bool:

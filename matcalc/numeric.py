@@ -17,7 +17,8 @@ import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
 from .errors import EvaluationError, MatcalcError, NoRuleError
-from .nodes import CommutationMatrix, Vec
+from .nodes import (Adjugate, CommutationMatrix, Elementwise, Norm, SymmetricMatrixSymbol, Unvec,
+                    Vec, sigmoid, softplus)
 from .shapes import validate
 from .tensor4 import FourthOrder, SquareProduct
 
@@ -40,6 +41,9 @@ class Env:
         if M.name not in self.values:
             return
         a = matrix_value(M, self.values[M.name])
+        if isinstance(M, SymmetricMatrixSymbol) and not np.allclose(a, a.T, rtol=1e-10,
+                                                                     atol=1e-12):
+            raise EvaluationError(f"{M.name} is declared symmetric; its value is not")
         for dim, size in zip(M.shape, a.shape, strict=False):
             self._bind_dim(dim, size, M)
         self.values[M.name] = a
@@ -193,9 +197,18 @@ def _ev_fourth_order(J: FourthOrder, env: Env):
             out += c * np.einsum(pattern, A, B)
         else:
             out += c * np.einsum("ij,kl->ijkl", ev(t.M, env), ev(t.K, env))
-    if J.symmetric:
+    if J.projection == "symmetric":
         out = 0.5 * (out + out.swapaxes(2, 3))
+    elif J.projection == "entries":
+        out = out + out.swapaxes(2, 3) - _diagonal_mask(r) * out
+    elif J.projection == "diagonal":
+        out = _diagonal_mask(r) * out
     return out
+
+
+def _diagonal_mask(n):
+    """D[k, l] = δ_kl, broadcast over the last two axes."""
+    return np.eye(n)
 
 
 def _real(x):
@@ -317,11 +330,22 @@ def _inv(A, expr):
 @ev_rule.register(sympy.MatPow)
 def ev_matpow(e, env):
     A = ev(e.args[0], env)
-    k = e.args[1]
-    if not k.is_Integer:
-        raise NoRuleError(f"no numeric rule for the non-integer matrix power {e}")
-    k = int(k)
-    return np.linalg.matrix_power(_inv(A, e.args[0]) if k < 0 else A, abs(k))
+    k = _real(ev(e.args[1], env))
+    if k.is_integer():
+        k = int(k)
+        return np.linalg.matrix_power(_inv(A, e.args[0]) if k < 0 else A, abs(k))
+    return _fractional_power(A, k, e)
+
+
+def _fractional_power(A, k, e):
+    """Aᵏ = V diag(λᵏ) V⁻¹ for non-integer k: the principal power, real eigenvalues > 0."""
+    eigenvalues, V = np.linalg.eig(A)
+    if np.any(np.abs(eigenvalues.imag) > 1e-12) or np.any(eigenvalues.real <= 0):
+        raise EvaluationError(f"{e}: a non-integer power needs real positive eigenvalues")
+    if np.linalg.cond(V) > 1e12:
+        raise EvaluationError(f"{e}: the matrix is not diagonalisable at the given values")
+    V = V.real
+    return (V * eigenvalues.real ** k) @ np.linalg.inv(V)
 
 
 @ev_rule.register(sympy.Trace)
@@ -347,6 +371,51 @@ def ev_hadamard_power(e, env):
     return ev(e.base, env) ** ev(e.exp, env)
 
 
+@ev_rule.register(Adjugate)
+def ev_adjugate(e, env):
+    A = ev(e.arg, env)
+    return np.linalg.det(A) * _inv(A, e.arg)
+
+
+@ev_rule.register(Norm)
+def ev_norm(e, env):
+    return float(np.linalg.norm(ev(e.arg, env)))
+
+
+@ev_rule.register(Elementwise)
+def ev_elementwise(e, env):
+    A = ev(e.arg, env)
+    fn = _NUMPY_FUNCTIONS.get(e.function)
+    if fn is None:
+        raise NoRuleError(f"no numeric rule for {e.function} applied entrywise (in {e})")
+    if e.function is sympy.log and np.any(A <= 0):
+        raise EvaluationError(f"log of a non-positive entry in {e}")
+    if e.function is sympy.sqrt and np.any(A < 0):
+        raise EvaluationError(f"square root of a negative entry in {e}")
+    return fn(A)
+
+
+@ev_rule.register(Unvec)
+def ev_unvec(e, env):
+    m, n = (env.dim(d) for d in e.shape)
+    return ev(e.arg, env).reshape(m, n, order="F")
+
+
+@ev_rule.register(sympy.DiagMatrix)
+def ev_diag_matrix(e, env):
+    return np.diag(ev(e.args[0], env).ravel())
+
+
+@ev_rule.register(sympy.DiagonalOf)
+def ev_diagonal_of(e, env):
+    return np.diag(ev(e.arg, env)).reshape(-1, 1).copy()
+
+
+@ev_rule.register(sympy.DiagonalMatrix)
+def ev_diagonal_matrix(e, env):
+    return np.diag(np.diag(ev(e.arg, env)))
+
+
 @ev_rule.register(sympy.KroneckerProduct)
 def ev_kronecker(e, env):
     out = ev(e.args[0], env)
@@ -370,10 +439,18 @@ def ev_commutation(e, env):
     return K
 
 
-#: NumPy for the common scalar functions; others go through SymPy's own evaluation.
+def _sigmoid(x):
+    """σ(x) without overflow: e^{min(x,0)} / (1 + e^{−|x|})."""
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+
+
+#: NumPy for the common scalar functions (also applied entrywise); others, on scalars only,
+#: go through SymPy's own evaluation.
 _NUMPY_FUNCTIONS = {
     sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos,
     sympy.tan: np.tan, sympy.tanh: np.tanh, sympy.Abs: np.abs, sympy.sqrt: np.sqrt,
+    sympy.sign: np.sign, sigmoid: _sigmoid, softplus: lambda x: np.logaddexp(0, x),
+    sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.atan: np.arctan,
 }
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
 
 import sympy
 from sympy import MatrixExpr
 
-from .nodes import matadd, matmul
+from .nodes import Elementwise, Unvec, Vec, elementwise, is_symmetric_symbol, matadd, matmul, \
+    sigmoid
 
 MAX_PASSES = 50
 
@@ -56,7 +58,15 @@ def push_transpose(e, ctx):
             A if isinstance(A, sympy.Identity) else sympy.OneMatrix(*reversed(A.shape)))
     if isinstance(A, sympy.HadamardProduct):
         return sympy.HadamardProduct(*[sympy.Transpose(t) for t in A.args])
-    if A in ctx.symmetric:
+    if isinstance(A, Elementwise):
+        return type(A)(sympy.Transpose(A.arg))
+    if isinstance(A, sympy.HadamardPower):
+        return sympy.HadamardPower(sympy.Transpose(A.base), A.exp)
+    if isinstance(A, sympy.KroneckerProduct):
+        return sympy.KroneckerProduct(*[sympy.Transpose(t) for t in A.args])
+    if isinstance(A, (sympy.DiagMatrix,)) and A.args[0].shape[1] == 1:
+        return A
+    if A in ctx.symmetric or is_symmetric_symbol(A):
         return A
     return None
 
@@ -104,17 +114,17 @@ def factor_common(e, ctx):
 
 
 def factor_scalar(e, ctx):
-    """c A + c B -> c (A + B) when every term has the same scalar coefficient c ≠ ±1.
+    """c a A + c b B -> c (a A + b B) for the greatest common factor c ≠ 1 of the
+    coefficients (2 W − 2 Y -> 2 (W − Y), det(X) A + det(X) B -> det(X) (A + B)).
     Shrinks: one coefficient replaces several."""
     if not isinstance(e, sympy.MatAdd):
         return None
-    coeffs = {_as_factors(t)[0] for t in e.args}
-    if len(coeffs) != 1:
+    coeffs = [_as_factors(t)[0] for t in e.args]
+    c = common_factor(coeffs)
+    if c == 1:
         return None
-    (c,) = coeffs
-    if c in (1, -1):
-        return None
-    return sympy.MatMul(c, sympy.MatAdd(*[matmul(*_as_factors(t)[1]) for t in e.args]))
+    inner = [matmul(k / c, *_as_factors(t)[1]) for k, t in zip(coeffs, e.args, strict=True)]
+    return sympy.MatMul(c, sympy.MatAdd(*inner))
 
 
 def hadamard_scalars_out(e, ctx):
@@ -138,6 +148,138 @@ def hadamard_power_of_identity(e, ctx):
     return None
 
 
+def common_factor(coeffs):
+    """The greatest common factor of scalar products, read off their factors without
+    expanding anything: common_factor([4 a² b, 6 a c]) = 2 a. Positive rational part."""
+    if any(c == 0 for c in coeffs):
+        return sympy.S.One
+    numbers, powers = [], []
+    for c in coeffs:
+        number, rest = c.as_coeff_Mul()
+        numbers.append(abs(number))
+        found: dict = {}
+        for f in sympy.Mul.make_args(rest):
+            base, k = f.as_base_exp()
+            if k.is_Integer and k > 0:
+                found[base] = found.get(base, 0) + int(k)
+        powers.append(found)
+    number = reduce(sympy.gcd, numbers) if all(q.is_Rational for q in numbers) else 1
+    shared = set(powers[0]).intersection(*powers[1:])
+    return sympy.Mul(number, *[b ** min(p[b] for p in powers) for b in shared])
+
+
+def trace_of_identity(e, ctx):
+    """tr(Iₙ) -> n, tr(𝟏ₙₓₙ) -> n.  Shrinks: removes a trace."""
+    if isinstance(e, sympy.Trace) and isinstance(e.arg, (sympy.Identity, sympy.OneMatrix)):
+        return e.arg.shape[0]
+    return None
+
+
+def product_of_ones(e, ctx):
+    """𝟏ₘₓₖ 𝟏ₖₓₙ -> k 𝟏ₘₓₙ.  Shrinks: one factor replaces two."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i in range(len(factors) - 1):
+        P, Q = factors[i], factors[i + 1]
+        if isinstance(P, sympy.OneMatrix) and isinstance(Q, sympy.OneMatrix):
+            ones = sympy.OneMatrix(P.shape[0], Q.shape[1])
+            return matmul(coeff * P.shape[1], *factors[:i], ones, *factors[i + 2:])
+    return None
+
+
+def diagonal_of_structured(e, ctx):
+    """diag(𝟏) -> I, diag(Aᵀ) -> diag(A), diag(I) -> 𝟏 (vector ↔ diagonal matrix).
+    Shrinks: removes a node."""
+    if isinstance(e, sympy.DiagMatrix) and isinstance(e.args[0], sympy.OneMatrix):
+        v = e.args[0]
+        return sympy.Identity(v.shape[0] if v.shape[1] == 1 else v.shape[1])
+    if isinstance(e, sympy.DiagonalOf):
+        if isinstance(e.arg, sympy.Transpose):
+            return sympy.DiagonalOf(e.arg.arg)
+        if isinstance(e.arg, sympy.Identity):
+            return sympy.OneMatrix(e.arg.shape[0], 1)
+    if isinstance(e, sympy.DiagonalMatrix):
+        return sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg)
+    return None
+
+
+def vec_of_unvec(e, ctx):
+    """vec(vec⁻¹(v)) -> v, vec⁻¹(vec(A)) -> A, vec(x) -> x for a column x.
+    Shrinks: removes a node."""
+    if isinstance(e, Vec):
+        if isinstance(e.arg, Unvec):
+            return e.arg.arg
+        if e.arg.shape[1] == 1:
+            return e.arg
+    if isinstance(e, Unvec) and isinstance(e.arg, Vec) and e.arg.arg.shape == e.shape:
+        return e.arg.arg
+    return None
+
+
+def sigmoid_of_exp(e, ctx):
+    """eᵘ ∘ (𝟏 + eᵘ)^∘−1 -> σ(u), (𝟏 + e⁻ᵘ)^∘−1 -> σ(u) (and the same for scalars).
+    Shrinks: one node replaces a quotient of exponentials."""
+    if isinstance(e, sympy.HadamardPower) and e.exp == -1:
+        u = _one_plus_exp(e.base)
+        if u is not None and u.could_extract_minus_sign():
+            return elementwise(sigmoid, matmul(-1, *_as_factors(u)[1]) if isinstance(
+                u, sympy.MatMul) else -u)
+    if isinstance(e, sympy.Pow) and e.exp == -1:
+        u = _one_plus_exp(e.base)
+        if u is not None:
+            return sigmoid(-u)
+    if isinstance(e, sympy.HadamardProduct):
+        args = list(e.args)
+        for i, a in enumerate(args):
+            if isinstance(a, sympy.HadamardPower) and a.exp == -1:
+                u = _one_plus_exp(a.base)
+                exp_u = elementwise(sympy.exp, u) if u is not None else None
+                if exp_u is not None and exp_u in args:
+                    rest = [b for j, b in enumerate(args) if j != i and b != exp_u]
+                    return sympy.HadamardProduct(elementwise(sigmoid, u), *rest).doit(deep=False)
+    if isinstance(e, sympy.Mul):
+        for a in e.args:
+            if isinstance(a, sympy.Pow) and a.exp == -1:
+                u = _one_plus_exp(a.base)
+                if u is not None and sympy.exp(u) in e.args:
+                    rest = [b for b in e.args if b not in (a, sympy.exp(u))]
+                    return sympy.Mul(sigmoid(u), *rest)
+    return None
+
+
+def _one_plus_exp(Y):
+    """u when Y is 1 + exp(u) (scalar) or 𝟏 + exp(u) entrywise; else None."""
+    if isinstance(Y, sympy.MatAdd) and len(Y.args) == 2:
+        ones = [a for a in Y.args if isinstance(a, sympy.OneMatrix)]
+        exps = [a for a in Y.args if isinstance(a, Elementwise) and a.function is sympy.exp]
+        if ones and exps:
+            return exps[0].arg
+    if isinstance(Y, sympy.Add) and len(Y.args) == 2 and sympy.S.One in Y.args:
+        other = Y.args[0] if Y.args[1] == 1 else Y.args[1]
+        if isinstance(other, sympy.exp):
+            return other.args[0]
+    return None
+
+
+def one_minus_sigmoid(e, ctx):
+    """1 − σ(u) -> σ(−u), 𝟏 − σ(U) -> σ(−U).  Shrinks: one node replaces a difference."""
+    if isinstance(e, sympy.MatAdd) and len(e.args) == 2:
+        ones = [a for a in e.args if isinstance(a, sympy.OneMatrix)]
+        rest = [a for a in e.args if not isinstance(a, sympy.OneMatrix)]
+        if ones and rest:
+            coeff, factors = _as_factors(rest[0])
+            if coeff == -1 and len(factors) == 1 and isinstance(factors[0], Elementwise) \
+                    and factors[0].function is sigmoid:
+                return elementwise(sigmoid, matmul(-1, factors[0].arg))
+    if isinstance(e, sympy.Add) and len(e.args) == 2 and sympy.S.One in e.args:
+        other = e.args[0] if e.args[1] == 1 else e.args[1]
+        if isinstance(other, sympy.Mul) and other.args[0] == -1 and len(other.args) == 2 \
+                and isinstance(other.args[1], sigmoid):
+            return sigmoid(-other.args[1].args[0])
+    return None
+
+
 def _as_factors(t):
     if isinstance(t, sympy.MatMul):
         coeff, factors = t.as_coeff_matrices()
@@ -145,8 +287,10 @@ def _as_factors(t):
     return sympy.S.One, [t]
 
 
-RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, factor_common,
-         factor_scalar, hadamard_scalars_out, hadamard_power_of_identity)
+RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_identity,
+         product_of_ones, diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
+         one_minus_sigmoid, factor_common, factor_scalar, hadamard_scalars_out,
+         hadamard_power_of_identity)
 
 
 # --- driver ---------------------------------------------------------------------------
@@ -191,6 +335,8 @@ def _rebuild(e, args):
         return matmul(*args)
     if isinstance(e, sympy.MatAdd):
         return matadd(args)
+    if isinstance(e, sympy.HadamardProduct):
+        return sympy.HadamardProduct(*args).doit(deep=False)
     if isinstance(e, MatrixExpr) and not isinstance(e, (sympy.MatPow,)):
         return e.func(*args)
     if isinstance(e, sympy.MatPow):

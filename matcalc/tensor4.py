@@ -7,10 +7,12 @@ Index conventions (stated once, here and in the README):
     ((A ⊠ B) : 𝕋)_ijkl = A_il B_jk    d F = A dXᵀ Bᵀ
     (M ⊗ K)_ijkl = M_ij K_kl          dyadic product:  d F = M ⟨K, dX⟩
     (𝕀ₛ)_ijkl    = ½(δ_ik δ_jl + δ_il δ_jk)            symmetric identity
+    𝔻_ijkl       = δ_ik δ_jl δ_kl                      diagonal projector: 𝔻 : dX = I ∘ dX
     (P : Q)_ijkl = Σ_mn P_ijmn Q_mnkl
 
 `from_linear_terms` turns the forward normal form of dF (matcalc.extract) into a
-`FourthOrder`; `project_symmetric` composes it with 𝕀ₛ on the right. A `FourthOrder` is
+`FourthOrder`; `project` composes it on the right with 𝕀ₛ (symmetric X), 2𝕀ₛ − 𝔻 (the
+independent entries of a symmetric X) or 𝔻 (diagonal X). A `FourthOrder` is
 immutable; printing (text, LaTeX, index form) and evaluation live in later stages and are
 reached through its methods.
 """
@@ -43,18 +45,28 @@ class DyadicProduct:
     K: MatrixExpr
 
 
+#: The projections a FourthOrder may be composed with on the right, by name.
+PROJECTIONS = ("symmetric", "entries", "diagonal")
+
+
 @dataclass(frozen=True)
 class FourthOrder:
-    """J = Σ terms (: 𝕀ₛ when `symmetric`): the derivative of F (p x q) by X (r x s).
+    """J = Σ terms (: P for a `projection` P): the derivative of F (p x q) by X (r x s).
 
-    `shape` is (p, q, r, s); J_ijkl = ∂F_ij/∂X_kl. `F` and `X` record what was
+    `shape` is (p, q, r, s); J_ijkl = ∂F_ij/∂X_kl. `projection` is None, "symmetric"
+    (: 𝕀ₛ), "entries" (: (2𝕀ₛ − 𝔻)) or "diagonal" (: 𝔻). `F` and `X` record what was
     differentiated (for printing and for reading dimensions off values).
     """
     terms: tuple
     shape: tuple
-    symmetric: bool = False
+    projection: str | None = None
     F: MatrixExpr | None = None
     X: MatrixExpr | None = None
+
+    @property
+    def symmetric(self) -> bool:
+        """True when composed with the symmetric identity 𝕀ₛ."""
+        return self.projection == "symmetric"
 
     # Presentation and evaluation are later stages; import them lazily.
     def text(self) -> str:
@@ -72,7 +84,7 @@ class FourthOrder:
 
     def kronecker(self) -> MatrixExpr:
         """∂ vec F / ∂ (vec X)ᵀ: A ⊠ B -> B ⊗ A, (A ⊠ B) : 𝕋 -> (B ⊗ A) K_{r,s},
-        M ⊗ K -> vec(M) vec(K)ᵀ, and : 𝕀ₛ -> · ½(I + K_{n,n})."""
+        M ⊗ K -> vec(M) vec(K)ᵀ; : 𝕀ₛ -> · ½(I + K_{n,n}), : 𝔻 -> · diag(vec I)."""
         p, q, r, s = self.shape
         parts = []
         for t in self.terms:
@@ -84,9 +96,15 @@ class FourthOrder:
             else:
                 parts.append(matmul(t.coeff, Vec(t.M), sympy.Transpose(Vec(t.K))))
         J = matadd(parts, (p * q, r * s))
-        if self.symmetric:
+        diagonal = sympy.DiagMatrix(Vec(sympy.Identity(r)))
+        if self.projection == "symmetric":
             sym = matadd([sympy.Identity(r * s), CommutationMatrix(r, s)])
             J = matmul(sympy.Rational(1, 2), J, sym)
+        elif self.projection == "entries":
+            J = matmul(J, matadd([sympy.Identity(r * s), CommutationMatrix(r, s),
+                                  matmul(-1, diagonal)]))
+        elif self.projection == "diagonal":
+            J = matmul(J, diagonal)
         return J
 
     def matrix_symbols(self) -> set:
@@ -122,7 +140,7 @@ def from_linear_terms(terms, F, X, scalar_gradient) -> FourthOrder:
         else:
             coeff, M = _split_coeff(t.M)
             out.append(DyadicProduct(coeff, M, scalar_gradient(t.s)))
-    return FourthOrder(tuple(out), (*F.shape, *X.shape), False, F, X)
+    return FourthOrder(tuple(out), (*F.shape, *X.shape), None, F, X)
 
 
 def _split_coeff(M):
@@ -168,8 +186,10 @@ def _factors_of(t):
     return (t.M, t.K)
 
 
-def project_symmetric(J: FourthOrder) -> FourthOrder:
-    """J : 𝕀ₛ.  Since 𝕋 : 𝕀ₛ = 𝕀ₛ, a transposed square product loses its 𝕋."""
+def project(J: FourthOrder, projection: str) -> FourthOrder:
+    """J : 𝕀ₛ, J : (2𝕀ₛ − 𝔻) or J : 𝔻.  Since 𝕋 : 𝕀ₛ = 𝕀ₛ and 𝕋 : 𝔻 = 𝔻, a transposed
+    square product loses its 𝕋 under each of them."""
+    assert projection in PROJECTIONS, projection
     terms = tuple(SquareProduct(t.coeff, t.A, t.B, False) if isinstance(t, SquareProduct)
                   else t for t in J.terms)
-    return collect(replace(J, terms=terms, symmetric=True))
+    return collect(replace(J, terms=terms, projection=projection))

@@ -2,7 +2,7 @@
 
 import pytest
 import sympy
-from helpers import A, B, R, W, X, Y, a, assert_verified, b, n, s, t, x
+from helpers import A, B, C, R, W, X, Y, a, assert_verified, b, n, s, t, x
 from sympy import Determinant, Identity, MatPow, Trace, ZeroMatrix, exp, log, sqrt
 
 import matcalc
@@ -77,13 +77,21 @@ def test_gradient_with_respect_to_a_symbol_absent_from_f_is_zero():
 
 def test_powers_beyond_the_expansion_bound_raise():
     with pytest.raises(matcalc.NoRuleError, match="exponents beyond"):
-        matcalc.grad(Trace(MatPow(X, MAX_EXPANDED_POWER + 1)), X)
+        matcalc.grad(Trace(A * MatPow(X, MAX_EXPANDED_POWER + 1)), X)
 
 
-def test_symbolic_matrix_exponent_raises_no_rule():
+def test_trace_of_any_power_uses_cyclicity():
+    """d tr(Xᵏ) = k tr(Xᵏ⁻¹ dX), also for k beyond the expansion bound and symbolic k."""
+    k = sympy.Symbol("k")
+    assert matcalc.grad(Trace(MatPow(X, k)), X) == k * MatPow(X.T, k - 1)
+    assert_verified(Trace(MatPow(X, 100)), X)
+    assert_verified(Trace(MatPow(C, k)), C, symmetric=True, values={"k": 2.5})
+
+
+def test_symbolic_matrix_exponent_outside_a_trace_raises_no_rule():
     k = sympy.Symbol("k")
     with pytest.raises(matcalc.NoRuleError, match="non-integer exponent"):
-        matcalc.grad(Trace(MatPow(X, k)), X)
+        matcalc.grad(Trace(A * MatPow(X, k)), X)
 
 
 def test_undefined_scalar_function_raises_no_rule():

@@ -55,7 +55,7 @@ def test_entries_convention_text():
     assert matcalc.text(G) == "2 X⁻¹ - I ∘ X⁻¹"
 
 
-@pytest.mark.parametrize("bad", ["yes", 2, "sym", None])
+@pytest.mark.parametrize("bad", ["yes", 2, "sym", 0.5])
 def test_unknown_convention_is_rejected(bad):
     with pytest.raises(matcalc.VariableError, match="symmetric="):
         matcalc.grad(Trace(X), X, symmetric=bad)
@@ -68,9 +68,11 @@ def test_symmetric_needs_a_square_matrix_variable(var):
         matcalc.grad(f, var, symmetric=True)
 
 
-def test_jacobian_rejects_the_entries_convention():
-    with pytest.raises(matcalc.VariableError, match="entries"):
-        matcalc.jacobian(X.I, X, symmetric="entries")
+@pytest.mark.parametrize("convention", [True, "entries"])
+def test_jacobian_by_a_symmetric_matrix_in_both_conventions(convention):
+    """J : 𝕀ₛ and J : (2𝕀ₛ − 𝔻) against differences along (E_kl + E_lk)/2 and E_kl + E_lk."""
+    for F in (X.I, X * A * X, Trace(X) * X.T):
+        assert_verified(F, X, symmetric=convention)
 
 
 def test_check_rejects_a_non_symmetric_value_for_a_symmetric_variable():

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import sympy
 
-#: Nodes that never need parentheses as operands.
-ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)
+from ..nodes import Adjugate, Elementwise, Norm, Unvec, Vec
+
+#: Nodes that never need parentheses as operands or as bases of a superscript: symbols,
+#: and nodes printed like a function call, f(…).
+ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix, Elementwise,
+         Adjugate, Unvec, Vec, sympy.DiagMatrix, sympy.DiagonalOf, Norm)
+
+#: Names of entrywise functions where the printed name differs from SymPy's.
+FUNCTION_NAMES = {"sigmoid": "σ"}
+LATEX_FUNCTION_NAMES = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
+                        "tan": r"\tan", "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh",
+                        "sigmoid": r"\sigma", "atan": r"\arctan"}
+
+
+def norm_subscript(A) -> str:
+    """F for the Frobenius norm of a matrix, 2 for the Euclidean norm of a vector."""
+    return "2" if 1 in tuple(A.shape) else "F"
 
 
 def is_leaf_power(e) -> bool:

@@ -81,10 +81,17 @@ def index(J: FourthOrder, style: str = "latex") -> str:
         raise TypeError("index notation is for fourth-order results (matcalc.jacobian)")
     st = _Style(style)
     parts = []
+    delta = st.sub(r"\delta" if st.latex else "δ", "k", "l")
     for t in J.terms:
-        if J.symmetric:  # J : 𝕀ₛ = ½(J_ijkl + J_ijlk)
+        if J.projection == "symmetric":  # J : 𝕀ₛ = ½(J_ijkl + J_ijlk)
             body = st.paren(f"{_term(t, st)} + {_term(t, st, k='l', l='k')}")
             parts.append(_signed(t.coeff / 2, body, st))
+        elif J.projection == "entries":  # J : (2𝕀ₛ − 𝔻) = J_ijkl + J_ijlk − δ_kl J_ijkl
+            body = st.paren(f"{_term(t, st)} + {_term(t, st, k='l', l='k')} - "
+                            f"{delta} {_term(t, st)}")
+            parts.append(_signed(t.coeff, body, st))
+        elif J.projection == "diagonal":  # J : 𝔻 = δ_kl J_ijkl
+            parts.append(_signed(t.coeff, f"{_term(t, st)} {delta}", st))
         else:
             parts.append(_signed(t.coeff, _term(t, st), st))
     if not parts:

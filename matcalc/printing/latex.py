@@ -12,7 +12,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import is_base, is_operand, ordered_terms
+from .common import LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
@@ -89,6 +89,43 @@ class MatrixLatexPrinter(LatexPrinter):
         m, n = e.args
         return f"K_{{{self._print(m)},{self._print(n)}}}"
 
+    def _print_Elementwise(self, e):
+        """f(A), applied entry by entry (the README states the convention)."""
+        name = e.function.__name__
+        arg = self._print(e.arg)
+        if name == "Abs":
+            return rf"\left|{arg}\right|"
+        return rf"{self._function_name(name)}\left({arg}\right)"
+
+    def _function_name(self, name: str) -> str:
+        return LATEX_FUNCTION_NAMES.get(name, rf"\operatorname{{{name}}}")
+
+    def _print_sigmoid(self, e, exp=None):
+        s = rf"\sigma\left({self._print(e.args[0])}\right)"
+        return s if exp is None else f"{s}^{{{exp}}}"
+
+    def _print_softplus(self, e, exp=None):
+        s = rf"\operatorname{{softplus}}\left({self._print(e.args[0])}\right)"
+        return s if exp is None else f"{s}^{{{exp}}}"
+
+    def _print_Norm(self, e):
+        return rf"\left\lVert {self._print(e.arg)} \right\rVert_{{{norm_subscript(e.arg)}}}"
+
+    def _print_Adjugate(self, e):
+        return rf"\operatorname{{adj}}\left({self._print(e.arg)}\right)"
+
+    def _print_Unvec(self, e):
+        return rf"\operatorname{{vec}}^{{-1}}\left({self._print(e.arg)}\right)"
+
+    def _print_DiagMatrix(self, e):
+        return rf"\operatorname{{diag}}\left({self._print(e.args[0])}\right)"
+
+    def _print_DiagonalOf(self, e):
+        return rf"\operatorname{{diag}}\left({self._print(e.arg)}\right)"
+
+    def _print_DiagonalMatrix(self, e):
+        return rf"I \odot {self._wrap(e.arg)}"
+
     def _print_HadamardProduct(self, e):
         return r" \odot ".join(self._wrap(a) for a in e.args)
 
@@ -101,7 +138,7 @@ class MatrixLatexPrinter(LatexPrinter):
     def _print_MatMul(self, e):
         coeff, factors = e.as_coeff_matrices()
         grouping = (sympy.MatAdd,) if len(factors) == 1 else (
-            sympy.MatAdd, sympy.HadamardProduct, sympy.KroneckerProduct)
+            sympy.MatAdd, sympy.HadamardProduct, sympy.KroneckerProduct, sympy.DiagonalMatrix)
         body = " ".join(self._wrap(f) if isinstance(f, grouping) else self._print(f)
                         for f in factors)
         return self.with_coefficient(coeff, body)
@@ -163,8 +200,10 @@ def fourth_order_latex(p: MatrixLatexPrinter, J: FourthOrder) -> str:
             body = rf"{_factor(p, t.M)} \otimes {_factor(p, t.K)}"
         parts.append(p.with_coefficient(t.coeff, body))
     s = " + ".join(parts).replace("+ - ", "- ")
-    if J.symmetric:
-        s = rf"\left({s}\right) : \mathbb{{I}}_s" if len(parts) > 1 else rf"{s} : \mathbb{{I}}_s"
+    if J.projection:
+        P = {"symmetric": r"\mathbb{I}_s", "entries": r"\left(2 \mathbb{I}_s - \mathbb{D}\right)",
+             "diagonal": r"\mathbb{D}"}[J.projection]
+        s = rf"\left({s}\right) : {P}" if len(parts) > 1 else rf"{s} : {P}"
     return s
 
 

@@ -12,11 +12,11 @@ from sympy.printing.str import StrPrinter
 
 from ..nodes import is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import is_base, is_operand, ordered_terms
+from .common import FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUMS = (sympy.MatAdd,)
-_PRODUCTS = (sympy.HadamardProduct, sympy.KroneckerProduct)
+_PRODUCTS = (sympy.HadamardProduct, sympy.KroneckerProduct, sympy.DiagonalMatrix)
 
 
 def superscript(k) -> str:
@@ -94,6 +94,35 @@ class TextPrinter(StrPrinter):
     def _print_CommutationMatrix(self, e):
         m, n = e.args
         return f"K_({m},{n})"
+
+    def _print_Elementwise(self, e):
+        """f(A), applied entry by entry (the README states the convention)."""
+        name = e.function.__name__
+        if name == "Abs":
+            return f"|{self._print(e.arg)}|"
+        return f"{FUNCTION_NAMES.get(name, name)}({self._print(e.arg)})"
+
+    def _print_sigmoid(self, e):
+        return f"σ({self._print(e.args[0])})"
+
+    def _print_Norm(self, e):
+        sub = "₂" if norm_subscript(e.arg) == "2" else "_F"
+        return f"‖{self._print(e.arg)}‖{sub}"
+
+    def _print_Adjugate(self, e):
+        return f"adj({self._print(e.arg)})"
+
+    def _print_Unvec(self, e):
+        return f"vec⁻¹({self._print(e.arg)})"
+
+    def _print_DiagMatrix(self, e):
+        return f"diag({self._print(e.args[0])})"
+
+    def _print_DiagonalOf(self, e):
+        return f"diag({self._print(e.arg)})"
+
+    def _print_DiagonalMatrix(self, e):
+        return f"I ∘ {self._wrap(e.arg)}"
 
     def _print_HadamardProduct(self, e):
         return " ∘ ".join(self._wrap(a) for a in e.args)
@@ -188,8 +217,9 @@ def fourth_order_text(p, J: FourthOrder) -> str:
             body = f"{_factor(p, t.M)} ⊗ {_factor(p, t.K)}"
         parts.append(_with_coefficient(p, t.coeff, body, 2))
     s = " + ".join(parts).replace("+ -", "- ")
-    if J.symmetric:
-        s = f"({s}) : 𝕀ₛ" if len(parts) > 1 else f"{s} : 𝕀ₛ"
+    if J.projection:
+        P = {"symmetric": "𝕀ₛ", "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻"}[J.projection]
+        s = f"({s}) : {P}" if len(parts) > 1 else f"{s} : {P}"
     return s
 
 
