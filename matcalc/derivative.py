@@ -206,7 +206,7 @@ def hessian(f, X, *, symmetric=None, diagonal=False):
     >>> from matcalc import hessian
     >>> x = sympy.MatrixSymbol("x", 3, 1)
     >>> A = sympy.MatrixSymbol("A", 3, 3)
-    >>> hessian((x.T * A * x)[0, 0], x)
+    >>> hessian(x.T * A * x, x)
     A + A.T
     """
     f = _prepare(f, X)

@@ -171,7 +171,7 @@ def d_hadamard(e, d):
     """d(A ∘ B) = dA ∘ B + A ∘ dB
     Matrix Cookbook (38)."""
     args = e.args
-    terms = [sympy.HadamardProduct(*args[:i], d(a), *args[i + 1:])
+    terms = [sympy.HadamardProduct(*args[:i], d(a), *args[i + 1:]).doit(deep=False)
              for i, a in enumerate(args) if _depends(a, d)]
     return matadd(terms, e.shape)
 

@@ -20,8 +20,8 @@ from functools import reduce
 import sympy
 from sympy import MatrixExpr
 
-from .nodes import Elementwise, Unvec, Vec, elementwise, is_symmetric_symbol, matadd, matmul, \
-    sigmoid
+from .nodes import Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, matadd, \
+    matmul, sigmoid
 
 MAX_PASSES = 50
 
@@ -115,16 +115,19 @@ def factor_common(e, ctx):
 
 def factor_scalar(e, ctx):
     """c a A + c b B -> c (a A + b B) for the greatest common factor c ≠ 1 of the
-    coefficients (2 W − 2 Y -> 2 (W − Y), det(X) A + det(X) B -> det(X) (A + B)).
-    Shrinks: one coefficient replaces several."""
+    coefficients (2 W − 2 Y -> 2 (W − Y), det(X) A + det(X) B -> det(X) (A + B),
+    −A − B -> −(A + B)).  Shrinks: one coefficient replaces several."""
     if not isinstance(e, sympy.MatAdd):
         return None
     coeffs = [_as_factors(t)[0] for t in e.args]
     c = common_factor(coeffs)
+    if all(k.could_extract_minus_sign() for k in coeffs):
+        c = -c  # −A − B -> −(A + B)
     if c == 1:
         return None
     inner = [matmul(k / c, *_as_factors(t)[1]) for k, t in zip(coeffs, e.args, strict=True)]
-    return sympy.MatMul(c, sympy.MatAdd(*inner))
+    total = matadd(inner)
+    return sympy.MatMul(c, total) if isinstance(total, sympy.MatAdd) else matmul(c, total)
 
 
 def hadamard_scalars_out(e, ctx):
@@ -168,6 +171,66 @@ def common_factor(coeffs):
     return sympy.Mul(number, *[b ** min(p[b] for p in powers) for b in shared])
 
 
+def factor_scalar_sum(e, ctx):
+    """c a + c b -> c (a + b) for scalars, c the common non-numeric factor
+    (det(Y) tr(P)² − det(Y) tr(Q) -> det(Y) (tr(P)² − tr(Q))).  Shrinks: as factor_scalar.
+    Numeric factors stay: SymPy distributes them again (2 (a + b) is 2a + 2b)."""
+    if not _is_scalar(e, sympy.Add) or not e.has(MatrixExpr):
+        return None
+    c = common_factor(list(e.args))
+    number, c = c.as_coeff_Mul()
+    if c == 1:
+        return None
+    return sympy.Mul(c, sympy.Add(*[t / c for t in e.args]), evaluate=False)
+
+
+def hadamard_identity_of_transpose(e, ctx):
+    """I ∘ Aᵀ -> I ∘ A (the diagonal of Aᵀ is the diagonal of A).  Shrinks: removes a
+    transpose."""
+    if isinstance(e, sympy.HadamardProduct) and any(isinstance(a, sympy.Identity)
+                                                    for a in e.args):
+        if any(isinstance(a, sympy.Transpose) for a in e.args):
+            return sympy.HadamardProduct(*[a.arg if isinstance(a, sympy.Transpose) else a
+                                           for a in e.args]).doit(deep=False)
+    return None
+
+
+def norm_of_gram(e, ctx):
+    """‖xᵀx‖ -> xᵀx for a 1 x 1 Gram product (it is not negative).  Shrinks: removes
+    the norm."""
+    if isinstance(e, Norm) and tuple(e.arg.shape) == (1, 1) and \
+            isinstance(e.arg, sympy.MatMul):
+        coeff, factors = e.arg.as_coeff_matrices()
+        half = len(factors) // 2
+        if len(factors) % 2 == 0 and coeff == 1 and \
+                [transpose_of(f) for f in reversed(factors[:half])] == factors[half:]:
+            return sympy.Trace(e.arg)
+    return None
+
+
+def transpose_of(M):
+    """Mᵀ with the transpose pushed to the leaves (for comparing factors)."""
+    return simplify(sympy.Transpose(M))
+
+
+def scalar_out_of_product(e, ctx):
+    """A (bᵀ c) D -> (bᵀ c) A D: a 1 x 1 run of factors inside a longer product is a
+    scalar, moved to the front.  Terminates: the product loses factors each time."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i, first in enumerate(factors):
+        if first.shape[0] != 1:
+            continue
+        for j in range(i + 1, len(factors)):
+            if factors[j].shape[1] == 1:
+                if j - i + 1 < len(factors):
+                    run = matmul(*factors[i:j + 1])
+                    return matmul(coeff * sympy.Trace(run), *factors[:i], *factors[j + 1:])
+                break
+    return None
+
+
 def trace_of_identity(e, ctx):
     """tr(Iₙ) -> n, tr(𝟏ₙₓₙ) -> n.  Shrinks: removes a trace."""
     if isinstance(e, sympy.Trace) and isinstance(e.arg, (sympy.Identity, sympy.OneMatrix)):
@@ -185,6 +248,46 @@ def product_of_ones(e, ctx):
         if isinstance(P, sympy.OneMatrix) and isinstance(Q, sympy.OneMatrix):
             ones = sympy.OneMatrix(P.shape[0], Q.shape[1])
             return matmul(coeff * P.shape[1], *factors[:i], ones, *factors[i + 2:])
+    return None
+
+
+def cancel_into_inverse(e, ctx):
+    """P Q (R Q)⁻¹ -> P R⁻¹ and (Q R)⁻¹ Q S -> R⁻¹ S, when every factor of the inverted
+    product is square (so (R Q)⁻¹ = Q⁻¹ R⁻¹).  Shrinks: removes a factor twice."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i, F in enumerate(factors):
+        if not (isinstance(F, sympy.Inverse) and isinstance(F.arg, sympy.MatMul)):
+            continue
+        c, inner = F.arg.as_coeff_matrices()
+        if c != 1 or not all(_is_square(Q) for Q in inner):
+            continue
+        if i > 0 and factors[i - 1] == inner[-1]:
+            return matmul(coeff, *factors[:i - 1], sympy.Inverse(matmul(*inner[:-1])),
+                          *factors[i + 1:])
+        if i + 1 < len(factors) and factors[i + 1] == inner[0]:
+            return matmul(coeff, *factors[:i], sympy.Inverse(matmul(*inner[1:])),
+                          *factors[i + 2:])
+    return None
+
+
+def _is_square(M) -> bool:
+    return sympy.simplify(M.shape[0] - M.shape[1]) == 0
+
+
+def product_of_diagonals(e, ctx):
+    """diag(a) diag(b) -> diag(a ∘ b).  Shrinks: one factor replaces two."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i in range(len(factors) - 1):
+        P, Q = factors[i], factors[i + 1]
+        if isinstance(P, sympy.DiagMatrix) and isinstance(Q, sympy.DiagMatrix) \
+                and P.args[0].shape == Q.args[0].shape:
+            merged = sympy.DiagMatrix(sympy.HadamardProduct(P.args[0], Q.args[0]).doit(
+                deep=False))
+            return matmul(coeff, *factors[:i], merged, *factors[i + 2:])
     return None
 
 
@@ -222,15 +325,21 @@ def sigmoid_of_exp(e, ctx):
     Shrinks: one node replaces a quotient of exponentials."""
     if isinstance(e, sympy.HadamardPower) and e.exp == -1:
         u = _one_plus_exp(e.base)
-        if u is not None and u.could_extract_minus_sign():
-            return elementwise(sigmoid, matmul(-1, *_as_factors(u)[1]) if isinstance(
-                u, sympy.MatMul) else -u)
-    if isinstance(e, sympy.Pow) and e.exp == -1:
+        if u is not None and _as_factors(u)[0].could_extract_minus_sign():
+            return elementwise(sigmoid, _negate(u))
+    if _is_scalar(e, sympy.Pow) and e.exp == -1:
         u = _one_plus_exp(e.base)
         if u is not None:
             return sigmoid(-u)
     if isinstance(e, sympy.HadamardProduct):
         args = list(e.args)
+        for a in args:  # eᵘ ∘ σ(−u) = eᵘ/(1 + eᵘ) = σ(u)
+            if isinstance(a, Elementwise) and a.function is sympy.exp:
+                partner = elementwise(sigmoid, _negate(a.arg))
+                if partner in args:
+                    rest = [b for b in args if b not in (a, partner)]
+                    return sympy.HadamardProduct(elementwise(sigmoid, a.arg),
+                                                 *rest).doit(deep=False)
         for i, a in enumerate(args):
             if isinstance(a, sympy.HadamardPower) and a.exp == -1:
                 u = _one_plus_exp(a.base)
@@ -238,7 +347,11 @@ def sigmoid_of_exp(e, ctx):
                 if exp_u is not None and exp_u in args:
                     rest = [b for j, b in enumerate(args) if j != i and b != exp_u]
                     return sympy.HadamardProduct(elementwise(sigmoid, u), *rest).doit(deep=False)
-    if isinstance(e, sympy.Mul):
+    if _is_scalar(e, sympy.Mul):
+        for a in e.args:
+            if isinstance(a, sympy.exp) and sigmoid(-a.args[0]) in e.args:
+                rest = [b for b in e.args if b not in (a, sigmoid(-a.args[0]))]
+                return sympy.Mul(sigmoid(a.args[0]), *rest)
         for a in e.args:
             if isinstance(a, sympy.Pow) and a.exp == -1:
                 u = _one_plus_exp(a.base)
@@ -248,6 +361,12 @@ def sigmoid_of_exp(e, ctx):
     return None
 
 
+def _negate(M):
+    """−M, with a leading −1 removed rather than doubled."""
+    coeff, factors = _as_factors(M)
+    return matmul(-coeff, *factors)
+
+
 def _one_plus_exp(Y):
     """u when Y is 1 + exp(u) (scalar) or 𝟏 + exp(u) entrywise; else None."""
     if isinstance(Y, sympy.MatAdd) and len(Y.args) == 2:
@@ -255,10 +374,23 @@ def _one_plus_exp(Y):
         exps = [a for a in Y.args if isinstance(a, Elementwise) and a.function is sympy.exp]
         if ones and exps:
             return exps[0].arg
-    if isinstance(Y, sympy.Add) and len(Y.args) == 2 and sympy.S.One in Y.args:
+    if _is_scalar(Y, sympy.Add) and len(Y.args) == 2 and sympy.S.One in Y.args:
         other = Y.args[0] if Y.args[1] == 1 else Y.args[1]
         if isinstance(other, sympy.exp):
             return other.args[0]
+    return None
+
+
+def sign_over_abs(e, ctx):
+    """sign(u) u / |u| -> 1.  Shrinks: removes three factors (u ≠ 0 where f is defined)."""
+    if not _is_scalar(e, sympy.Mul):
+        return None
+    for a in e.args:
+        if isinstance(a, sympy.sign):
+            u = a.args[0]
+            parts = [a, u, 1 / sympy.Abs(u)]
+            if all(p in e.args for p in parts):
+                return sympy.Mul(*[b for b in e.args if b not in parts])
     return None
 
 
@@ -272,12 +404,17 @@ def one_minus_sigmoid(e, ctx):
             if coeff == -1 and len(factors) == 1 and isinstance(factors[0], Elementwise) \
                     and factors[0].function is sigmoid:
                 return elementwise(sigmoid, matmul(-1, factors[0].arg))
-    if isinstance(e, sympy.Add) and len(e.args) == 2 and sympy.S.One in e.args:
+    if _is_scalar(e, sympy.Add) and len(e.args) == 2 and sympy.S.One in e.args:
         other = e.args[0] if e.args[1] == 1 else e.args[1]
         if isinstance(other, sympy.Mul) and other.args[0] == -1 and len(other.args) == 2 \
                 and isinstance(other.args[1], sigmoid):
             return sigmoid(-other.args[1].args[0])
     return None
+
+
+def _is_scalar(e, kind) -> bool:
+    """e is a scalar node of the kind (MatAdd and MatMul subclass SymPy's Add and Mul)."""
+    return isinstance(e, kind) and not isinstance(e, MatrixExpr)
 
 
 def _as_factors(t):
@@ -288,8 +425,9 @@ def _as_factors(t):
 
 
 RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_identity,
-         product_of_ones, diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
-         one_minus_sigmoid, factor_common, factor_scalar, hadamard_scalars_out,
+         product_of_ones, scalar_out_of_product, cancel_into_inverse, product_of_diagonals, diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
+         one_minus_sigmoid, sign_over_abs, hadamard_identity_of_transpose, norm_of_gram,
+         factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
          hadamard_power_of_identity)
 
 
@@ -308,12 +446,40 @@ def simplify(expr, symmetric=()):
     2*X.T**(-1)*A.T
     """
     ctx = Context(frozenset(symmetric))
+    return _present(_fixed_point(expr, ctx), ctx)
+
+
+def _fixed_point(expr, ctx):
     for _ in range(MAX_PASSES):
         new = _pass(expr, ctx)
         if new == expr:
             return new
         expr = new
     return expr
+
+
+def _present(e, ctx):
+    """The last, presentation pass: a sum of transposed products is written as the
+    transpose of a sum, BᵀXᵀ + XᵀBᵀ -> (XB + BX)ᵀ, when that saves at least two nodes
+    (Aᵀ − (X⁻²)ᵀ stays as it is). The fixed point pushes transposes to the leaves, so
+    this runs once, after it."""
+    if not e.args or isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number)):
+        return e
+    e = _rebuild(e, [_present(a, ctx) for a in e.args])
+    if isinstance(e, sympy.MatAdd):
+        candidate = sympy.Transpose(_fixed_point(sympy.Transpose(e), ctx))
+        if size(candidate) <= size(e) - 2:
+            return candidate
+    return e
+
+
+def size(e) -> int:
+    """The number of nodes of an expression tree, a symbol or number counting one: the
+    measure of compactness (X⁻ᵀ is 3, BᵀXᵀ + XᵀBᵀ is 11, (XB + BX)ᵀ is 8)."""
+    if isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number, sympy.Identity,
+                      sympy.OneMatrix, sympy.ZeroMatrix)):
+        return 1
+    return 1 + sum(size(a) for a in e.args)
 
 
 def _pass(e, ctx):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy import MatrixExpr
 
-from .errors import ShapeError
+from .errors import NoRuleError, ShapeError
 
 
 def _text(M) -> str:
@@ -27,6 +27,13 @@ def _differ(a, b) -> bool:
 
 
 def _check_node(e) -> None:
+    if isinstance(e, (sympy.Function, sympy.Pow)) and any(
+            isinstance(a, MatrixExpr) and tuple(a.shape) != (1, 1) for a in e.args):
+        M = next(a for a in e.args if isinstance(a, MatrixExpr))
+        raise NoRuleError(
+            f"{e}: a scalar function of the matrix {_text(M)}; matrix functions (power "
+            "series such as sin(X), Matrix Cookbook (128)) are not supported; for the "
+            "function applied to each entry use matcalc.elementwise")
     if type(e) is sympy.Add and any(isinstance(a, MatrixExpr) for a in e.args):
         M = next(a for a in e.args if isinstance(a, MatrixExpr))
         raise ShapeError(f"sum of a scalar and the matrix {_text(M)}; "

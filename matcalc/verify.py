@@ -8,7 +8,8 @@ random well-conditioned values and compares it entry by entry with central diffe
 Directions: E_kl for a general X; for symmetric X the symmetric basis
 (E_kl + E_lk)/2 (k ≠ l) and E_kk for `symmetric=True` — whose differences equal sym(G)_kl
 — and E_kl + E_lk, E_kk for `symmetric="entries"`, whose differences are the partial
-derivatives by the independent entries.
+derivatives by the independent entries; E_kk alone for `diagonal=True` (the other
+entries of the difference quotient are zero).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .derivative import grad, jacobian
 from .errors import MatcalcError, VariableError
+from .nodes import MatrixDifferential, is_symmetric_symbol
 from .numeric import dimension_size, evaluate, matrix_value
 from .symmetric import convention
 from .tensor4 import FourthOrder
@@ -56,12 +58,13 @@ class CheckResult:
                 f"(relative {self.relative_error:.2e}, tolerance {self.tolerance:.0e})")
 
 
-def check(f, X, *, symmetric=False, derivative=None, values=None, dims=None,
+def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None, dims=None,
           seed: int = 0, eps: float = 1e-4, tolerance: float = 1e-6) -> CheckResult:
     """Compare a derivative of f by X with central finite differences at random values.
 
     f: scalar (checks a gradient) or matrix (checks a Jacobian).
     symmetric: as for `grad`/`jacobian`; X then gets a symmetric positive definite value.
+    diagonal: as for `grad`/`jacobian`; only the diagonal of X is perturbed.
     derivative: the formula to check; default: matcalc's own `grad`/`jacobian`.
     values: fixed values for some symbols (name -> array); the rest are random.
     dims: sizes for symbolic dimensions (name or Symbol -> int).
@@ -74,14 +77,14 @@ def check(f, X, *, symmetric=False, derivative=None, values=None, dims=None,
     True
     """
     f = sympy.sympify(f)
-    mode = convention(symmetric, X)
+    mode = convention(is_symmetric_symbol(X) if symmetric is None else symmetric, X)
     if derivative is None:
-        derivative = jacobian(f, X, symmetric=mode) if _is_matrix_valued(f) else \
-            grad(f, X, symmetric=mode)
+        derive = jacobian if _is_matrix_valued(f) else grad
+        derivative = derive(f, X, symmetric=mode, diagonal=diagonal)
     point = random_point([f, derivative, X], X, symmetric=mode, values=values,
                          dims=dims, seed=seed)
     analytic = np.asarray(evaluate(derivative, point), dtype=float)
-    numeric = _finite_differences(f, X, point, mode, eps)
+    numeric = _finite_differences(f, X, point, "diagonal" if diagonal else mode, eps)
     analytic = _as_layout(analytic, numeric.shape)
     err = float(np.max(np.abs(analytic - numeric))) if numeric.size else 0.0
     scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
@@ -118,13 +121,15 @@ def _finite_differences(f, X, point, mode, eps):
     rows, cols = x0.shape
     for k in range(rows):
         for l in range(cols):
+            if mode == "diagonal" and k != l:
+                continue  # not a free entry: the derivative's entry is zero
             out[(...,) + (k, l)] = derivative_along(x0, _direction(k, l, x0.shape, mode))
     return out
 
 
 def _direction(k, l, shape, mode):
     V = np.zeros(shape)
-    if mode is False or k == l:
+    if mode is False or mode == "diagonal" or k == l:
         V[k, l] = 1.0
     else:
         w = 0.5 if mode is True else 1.0
@@ -137,8 +142,9 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
     chosen for symbolic dimensions (name -> int).
 
     Square matrices get I + ½ R/√n (well conditioned, positive determinant, not symmetric);
-    a symmetric variable X gets R Rᵀ/n + I (symmetric positive definite); other matrices
-    and vectors get standard normal entries; scalars are uniform in [0.5, 1.5].
+    a symmetric variable X and every SymmetricMatrixSymbol get R Rᵀ/n + I (symmetric
+    positive definite); other matrices and vectors get standard normal entries; scalars
+    are uniform in [0.5, 1.5].
     """
     rng = np.random.default_rng(seed)
     values = dict(values or {})
@@ -150,19 +156,20 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
             continue
         matrices |= e.atoms(MatrixSymbol)
         scalars |= {s for s in e.free_symbols if isinstance(s, Symbol)}
+    matrices = {M for M in matrices if not isinstance(M, MatrixDifferential)}
     for M in matrices:  # given values in the form evaluate uses (1-D -> column, …)
-        if M.name in values and type(M) is MatrixSymbol:
+        if M.name in values:
             values[M.name] = matrix_value(M, values[M.name])
     sizes = _dimension_sizes(matrices, dims, values)
     for s in sorted(scalars - _dimension_symbols(matrices), key=lambda s: s.name):
         if s.name not in values:
             values[s.name] = float(rng.uniform(0.5, 1.5))
     for M in sorted(matrices, key=lambda M: M.name):
-        if M.name in values or type(M) is not MatrixSymbol:
+        if M.name in values:
             continue
         rows, cols = (int(sympy.sympify(d).subs(sizes)) for d in M.shape)
         R = rng.standard_normal((rows, cols))
-        if M == X and symmetric is not False:
+        if (M == X and symmetric is not False) or is_symmetric_symbol(M):
             values[M.name] = R @ R.T / rows + np.eye(rows)
         elif rows == cols and rows > 1:
             values[M.name] = np.eye(rows) + 0.5 * R / np.sqrt(rows)
