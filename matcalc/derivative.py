@@ -214,10 +214,14 @@ def hessian(f, X, *, symmetric=None, diagonal=False):
     if is_matrix(f) and not is_one_by_one(f):
         raise NotScalarError(
             f"hessian needs a scalar f; {f} is {f.shape[0]} x {f.shape[1]}")
-    G = grad(f, X, symmetric=sym, diagonal=diagonal)
-    if isinstance(X, MatrixSymbol) and X.shape[1] == 1:
-        return jacobian(G, X)
-    return jacobian(G, X, symmetric=sym, diagonal=diagonal)
+    if not isinstance(X, MatrixSymbol) or X.shape[1] == 1:
+        return jacobian(grad(f, X), X)
+    if sym != "entries" and not diagonal:  # G or sym(G): no Hadamard product
+        return jacobian(grad(f, X, symmetric=sym), X, symmetric=sym)
+    # 2𝕀ₛ − 𝔻 and 𝔻 act on both sides of the Jacobian of the plain gradient
+    structure = "diagonal" if diagonal else "entries"
+    J = jacobian(grad(f, X, symmetric=False), X, symmetric=sym, diagonal=diagonal)
+    return tensor4.project_left(J, structure) if isinstance(J, tensor4.FourthOrder) else J
 
 
 def _vector_jacobian(term, scalar_gradient):

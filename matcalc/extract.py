@@ -130,6 +130,7 @@ def unvec_seed(h, m, n):
     """vec⁻¹(h) as an m x n matrix, reading (A ⊗ B) vec(M) as vec(B M Aᵀ)."""
     if not is_matrix(h):
         return matmul(h, sympy.Identity(1)) if (m, n) == (1, 1) else Unvec(h, m, n)
+    h = h.doit()  # (Mᵀ)ᵀ -> M, (A ⊗ B)ᵀ -> Aᵀ ⊗ Bᵀ
     if isinstance(h, sympy.MatAdd):
         return matadd([unvec_seed(t, m, n) for t in h.args])
     if isinstance(h, Vec) and tuple(h.arg.shape) == (m, n):

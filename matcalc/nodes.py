@@ -151,18 +151,23 @@ class Elementwise(MatrixExpr):
 _ELEMENTWISE: dict = {}
 
 
-def elementwise(function, A) -> Elementwise:
-    """f(A) entry by entry, for a one-argument SymPy function class f (exp, log, sin, …).
+def elementwise(function, A):
+    """f(A) entry by entry, for a one-argument SymPy function class f (exp, log, sin,
+    sigmoid, …) or any function of one scalar that SymPy can write (sqrt -> A^∘½).
 
     >>> import sympy
-    >>> from matcalc.nodes import elementwise
+    >>> from matcalc import elementwise
     >>> A = sympy.MatrixSymbol("A", 2, 3)
     >>> elementwise(sympy.exp, A).shape
     (2, 3)
+    >>> elementwise(sympy.sqrt, A)
+    HadamardPower(A, 1/2)
     """
     if not isinstance(function, sympy.FunctionClass):
-        raise TypeError(f"elementwise takes a SymPy function class such as sympy.exp; "
-                        f"got {function!r}")
+        if not callable(function):
+            raise TypeError(f"elementwise takes a function such as sympy.exp; got {function!r}")
+        x = sympy.Dummy("x", real=True)
+        return lift(sympy.sympify(function(x)), x, A)
     cls = _ELEMENTWISE.get(function)
     if cls is None:
         cls = type(f"Elementwise_{function.__name__}", (Elementwise,), {"function": function})

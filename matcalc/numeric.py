@@ -197,18 +197,23 @@ def _ev_fourth_order(J: FourthOrder, env: Env):
             out += c * np.einsum(pattern, A, B)
         else:
             out += c * np.einsum("ij,kl->ijkl", ev(t.M, env), ev(t.K, env))
-    if J.projection == "symmetric":
-        out = 0.5 * (out + out.swapaxes(2, 3))
-    elif J.projection == "entries":
-        out = out + out.swapaxes(2, 3) - _diagonal_mask(r) * out
-    elif J.projection == "diagonal":
-        out = _diagonal_mask(r) * out
-    return out
+    out = _project(out, J.projection, (2, 3))
+    return _project(out, J.left, (0, 1))
 
 
-def _diagonal_mask(n):
-    """D[k, l] = δ_kl, broadcast over the last two axes."""
-    return np.eye(n)
+def _project(out, projection, axes):
+    """out composed with 𝕀ₛ, 2𝕀ₛ − 𝔻 or 𝔻 on the two given axes."""
+    if projection is None:
+        return out
+    swapped = out.swapaxes(*axes)
+    shape = [1] * out.ndim
+    shape[axes[0]] = shape[axes[1]] = out.shape[axes[0]]
+    mask = np.eye(out.shape[axes[0]]).reshape(shape)  # δ on the two axes
+    if projection == "symmetric":
+        return 0.5 * (out + swapped)
+    if projection == "entries":
+        return out + swapped - mask * out
+    return mask * out
 
 
 def _real(x):
@@ -228,8 +233,6 @@ def ev(e, env: Env):
 
 @singledispatch
 def ev_rule(e, env):
-    if isinstance(e, sympy.Function):
-        return _ev_function(e, env)
     raise NoRuleError(f"no numeric rule for {type(e).__name__} (in {e}); "
                       "extend matcalc.numeric.ev_rule")
 
@@ -452,6 +455,12 @@ _NUMPY_FUNCTIONS = {
     sympy.sign: np.sign, sigmoid: _sigmoid, softplus: lambda x: np.logaddexp(0, x),
     sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.atan: np.arctan,
 }
+
+
+@ev_rule.register(sympy.Function)
+def ev_function(e, env):
+    """Scalar functions: NumPy's where it has them (σ, softplus, exp, log, …), else SymPy's."""
+    return _ev_function(e, env)
 
 
 def _ev_function(e, env):

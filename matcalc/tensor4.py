@@ -51,17 +51,19 @@ PROJECTIONS = ("symmetric", "entries", "diagonal")
 
 @dataclass(frozen=True)
 class FourthOrder:
-    """J = Σ terms (: P for a `projection` P): the derivative of F (p x q) by X (r x s).
+    """J = (L :) Σ terms (: P): the derivative of F (p x q) by X (r x s).
 
-    `shape` is (p, q, r, s); J_ijkl = ∂F_ij/∂X_kl. `projection` is None, "symmetric"
-    (: 𝕀ₛ), "entries" (: (2𝕀ₛ − 𝔻)) or "diagonal" (: 𝔻). `F` and `X` record what was
-    differentiated (for printing and for reading dimensions off values).
+    `shape` is (p, q, r, s); J_ijkl = ∂F_ij/∂X_kl. `projection` P is None, "symmetric"
+    (: 𝕀ₛ), "entries" (: (2𝕀ₛ − 𝔻)) or "diagonal" (: 𝔻); `left` L the same on the
+    left (Hessians by a structured matrix). `F` and `X` record what was differentiated
+    (for printing and for reading dimensions off values).
     """
     terms: tuple
     shape: tuple
     projection: str | None = None
     F: MatrixExpr | None = None
     X: MatrixExpr | None = None
+    left: str | None = None
 
     @property
     def symmetric(self) -> bool:
@@ -96,15 +98,10 @@ class FourthOrder:
             else:
                 parts.append(matmul(t.coeff, Vec(t.M), sympy.Transpose(Vec(t.K))))
         J = matadd(parts, (p * q, r * s))
-        diagonal = sympy.DiagMatrix(Vec(sympy.Identity(r)))
-        if self.projection == "symmetric":
-            sym = matadd([sympy.Identity(r * s), CommutationMatrix(r, s)])
-            J = matmul(sympy.Rational(1, 2), J, sym)
-        elif self.projection == "entries":
-            J = matmul(J, matadd([sympy.Identity(r * s), CommutationMatrix(r, s),
-                                  matmul(-1, diagonal)]))
-        elif self.projection == "diagonal":
-            J = matmul(J, diagonal)
+        if self.projection:
+            J = matmul(J, _projector_matrix(self.projection, r))
+        if self.left:
+            J = matmul(_projector_matrix(self.left, p), J)
         return J
 
     def matrix_symbols(self) -> set:
@@ -124,6 +121,18 @@ class FourthOrder:
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle " + self.latex() + "$"
+
+
+def _projector_matrix(projection, n):
+    """The n² x n² matrix of 𝕀ₛ, 2𝕀ₛ − 𝔻 or 𝔻 acting on vec: ½(I + K), I + K − diag(vec I),
+    diag(vec I)."""
+    diagonal = sympy.DiagMatrix(Vec(sympy.Identity(n)))
+    swap = matadd([sympy.Identity(n * n), CommutationMatrix(n, n)])
+    if projection == "symmetric":
+        return matmul(sympy.Rational(1, 2), swap)
+    if projection == "entries":
+        return matadd([sympy.Identity(n * n), CommutationMatrix(n, n), matmul(-1, diagonal)])
+    return diagonal
 
 
 def from_linear_terms(terms, F, X, scalar_gradient) -> FourthOrder:
@@ -193,3 +202,9 @@ def project(J: FourthOrder, projection: str) -> FourthOrder:
     terms = tuple(SquareProduct(t.coeff, t.A, t.B, False) if isinstance(t, SquareProduct)
                   else t for t in J.terms)
     return collect(replace(J, terms=terms, projection=projection))
+
+
+def project_left(J: FourthOrder, projection: str) -> FourthOrder:
+    """L : J for L = 𝕀ₛ, 2𝕀ₛ − 𝔻 or 𝔻 (acting on the indices i, j of F)."""
+    assert projection in PROJECTIONS, projection
+    return replace(J, left=projection)

@@ -81,8 +81,8 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     if derivative is None:
         derive = jacobian if _is_matrix_valued(f) else grad
         derivative = derive(f, X, symmetric=mode, diagonal=diagonal)
-    point = random_point([f, derivative, X], X, symmetric=mode, values=values,
-                         dims=dims, seed=seed)
+    point = random_point([f, derivative, X], X, symmetric=mode, diagonal=diagonal,
+                         values=values, dims=dims, seed=seed)
     analytic = np.asarray(evaluate(derivative, point), dtype=float)
     numeric = _finite_differences(f, X, point, "diagonal" if diagonal else mode, eps)
     analytic = _as_layout(analytic, numeric.shape)
@@ -137,14 +137,15 @@ def _direction(k, l, shape, mode):
     return V
 
 
-def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -> dict:
+def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims=None,
+                 seed=0) -> dict:
     """Random values (name -> array/float) for every symbol in `exprs`, and the sizes
     chosen for symbolic dimensions (name -> int).
 
     Square matrices get I + ½ R/√n (well conditioned, positive determinant, not symmetric);
     a symmetric variable X and every SymmetricMatrixSymbol get R Rᵀ/n + I (symmetric
-    positive definite); other matrices and vectors get standard normal entries; scalars
-    are uniform in [0.5, 1.5].
+    positive definite); a diagonal variable a diagonal in [0.5, 1.5]; other matrices and
+    vectors get standard normal entries; scalars are uniform in [0.5, 1.5].
     """
     rng = np.random.default_rng(seed)
     values = dict(values or {})
@@ -169,7 +170,9 @@ def random_point(exprs, X, *, symmetric=False, values=None, dims=None, seed=0) -
             continue
         rows, cols = (int(sympy.sympify(d).subs(sizes)) for d in M.shape)
         R = rng.standard_normal((rows, cols))
-        if (M == X and symmetric is not False) or is_symmetric_symbol(M):
+        if M == X and diagonal:
+            values[M.name] = np.diag(rng.uniform(0.5, 1.5, rows))
+        elif (M == X and symmetric is not False) or is_symmetric_symbol(M):
             values[M.name] = R @ R.T / rows + np.eye(rows)
         elif rows == cols and rows > 1:
             values[M.name] = np.eye(rows) + 0.5 * R / np.sqrt(rows)

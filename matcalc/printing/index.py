@@ -60,12 +60,21 @@ def entry(M, a: str, b: str, st: _Style) -> str:
     return st.sub(st.paren(st.printer._print(leaf)), a, b)
 
 
-def _term(t, st: _Style, k="k", l="l") -> str:
+def _term(t, st: _Style, i="i", j="j", k="k", l="l") -> str:
     if isinstance(t, SquareProduct):
         if t.transposed:
-            return f"{entry(t.A, 'i', l, st)} {entry(t.B, 'j', k, st)}"
-        return f"{entry(t.A, 'i', k, st)} {entry(t.B, 'j', l, st)}"
-    return f"{entry(t.M, 'i', 'j', st)} {entry(t.K, k, l, st)}"
+            return f"{entry(t.A, i, l, st)} {entry(t.B, j, k, st)}"
+        return f"{entry(t.A, i, k, st)} {entry(t.B, j, l, st)}"
+    return f"{entry(t.M, i, j, st)} {entry(t.K, k, l, st)}"
+
+
+#: A projection written out on an index pair (a, b): (weight, swap a and b, times δ_ab).
+#: 𝕀ₛ: ½(J_ab + J_ba);  2𝕀ₛ − 𝔻: J_ab + J_ba − δ_ab J_ab;  𝔻: δ_ab J_ab.
+_VARIANTS = {None: [(1, False, False)],
+             "symmetric": [(sympy.Rational(1, 2), False, False),
+                           (sympy.Rational(1, 2), True, False)],
+             "entries": [(1, False, False), (1, True, False), (-1, False, True)],
+             "diagonal": [(1, False, True)]}
 
 
 def index(J: FourthOrder, style: str = "latex") -> str:
@@ -81,19 +90,23 @@ def index(J: FourthOrder, style: str = "latex") -> str:
         raise TypeError("index notation is for fourth-order results (matcalc.jacobian)")
     st = _Style(style)
     parts = []
-    delta = st.sub(r"\delta" if st.latex else "δ", "k", "l")
     for t in J.terms:
-        if J.projection == "symmetric":  # J : 𝕀ₛ = ½(J_ijkl + J_ijlk)
-            body = st.paren(f"{_term(t, st)} + {_term(t, st, k='l', l='k')}")
-            parts.append(_signed(t.coeff / 2, body, st))
-        elif J.projection == "entries":  # J : (2𝕀ₛ − 𝔻) = J_ijkl + J_ijlk − δ_kl J_ijkl
-            body = st.paren(f"{_term(t, st)} + {_term(t, st, k='l', l='k')} - "
-                            f"{delta} {_term(t, st)}")
-            parts.append(_signed(t.coeff, body, st))
-        elif J.projection == "diagonal":  # J : 𝔻 = δ_kl J_ijkl
-            parts.append(_signed(t.coeff, f"{_term(t, st)} {delta}", st))
-        else:
-            parts.append(_signed(t.coeff, _term(t, st), st))
+        variants = []
+        for wl, swap_l, delta_l in _VARIANTS[J.left]:
+            for wr, swap_r, delta_r in _VARIANTS[J.projection]:
+                i, j = ("j", "i") if swap_l else ("i", "j")
+                k, l = ("l", "k") if swap_r else ("k", "l")
+                body = _term(t, st, i, j, k, l)
+                deltas = [st.sub(r"\delta" if st.latex else "δ", *pair)
+                          for pair, on in ((("i", "j"), delta_l), (("k", "l"), delta_r)) if on]
+                variants.append((wl * wr, " ".join([body, *deltas])))
+        scale = abs(variants[0][0])
+        body = variants[0][1]
+        for w, v in variants[1:]:
+            body += f" - {v}" if w < 0 else f" + {v}"
+        if len(variants) > 1:
+            body = st.paren(body)
+        parts.append(_signed(t.coeff * scale, body, st))
     if not parts:
         return "0"
     return " + ".join(parts).replace("+ - ", "- ")

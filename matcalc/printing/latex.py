@@ -200,10 +200,14 @@ def fourth_order_latex(p: MatrixLatexPrinter, J: FourthOrder) -> str:
             body = rf"{_factor(p, t.M)} \otimes {_factor(p, t.K)}"
         parts.append(p.with_coefficient(t.coeff, body))
     s = " + ".join(parts).replace("+ - ", "- ")
+    names = {"symmetric": r"\mathbb{I}_s", "entries": r"\left(2 \mathbb{I}_s - \mathbb{D}\right)",
+             "diagonal": r"\mathbb{D}"}
+    if J.projection or J.left:
+        s = rf"\left({s}\right)" if len(parts) > 1 else s
     if J.projection:
-        P = {"symmetric": r"\mathbb{I}_s", "entries": r"\left(2 \mathbb{I}_s - \mathbb{D}\right)",
-             "diagonal": r"\mathbb{D}"}[J.projection]
-        s = rf"\left({s}\right) : {P}" if len(parts) > 1 else rf"{s} : {P}"
+        s = f"{s} : {names[J.projection]}"
+    if J.left:
+        s = f"{names[J.left]} : {s}"
     return s
 
 

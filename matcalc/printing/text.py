@@ -217,9 +217,13 @@ def fourth_order_text(p, J: FourthOrder) -> str:
             body = f"{_factor(p, t.M)} ⊗ {_factor(p, t.K)}"
         parts.append(_with_coefficient(p, t.coeff, body, 2))
     s = " + ".join(parts).replace("+ -", "- ")
+    names = {"symmetric": "𝕀ₛ", "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻"}
+    if J.projection or J.left:
+        s = f"({s})" if len(parts) > 1 else s
     if J.projection:
-        P = {"symmetric": "𝕀ₛ", "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻"}[J.projection]
-        s = f"({s}) : {P}" if len(parts) > 1 else f"{s} : {P}"
+        s = f"{s} : {names[J.projection]}"
+    if J.left:
+        s = f"{names[J.left]} : {s}"
     return s
 
 
