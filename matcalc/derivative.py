@@ -22,7 +22,7 @@ from . import extract, tensor4
 from .differentials import differentiate
 from .errors import MatcalcError, NotScalarError, VariableError
 from .nodes import (as_scalar, differential_of, is_matrix, is_one_by_one, is_symmetric_symbol,
-                    lift, matadd, matmul)
+                    matadd, matmul, normalise)
 from .rewrite import simplify
 from .shapes import validate
 from .symmetric import convention, project
@@ -47,23 +47,6 @@ def _prepare(f, X):
                                 f"({_describe(other)}, the variable is {_describe(X)})")
     validate(f)
     return normalise(f)
-
-
-def normalise(f):
-    """f in the node set the rules know: SymPy's f.(A) (ElementwiseApplyFunction) becomes
-    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A. Value unchanged."""
-    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-
-    def entrywise(e):
-        fn = e.function
-        if isinstance(fn, sympy.Lambda) and len(fn.variables) == 1:
-            return lift(fn.expr, fn.variables[0], e.expr)
-        x = sympy.Dummy("x")
-        return lift(fn(x), x, e.expr)
-
-    f = f.replace(lambda e: isinstance(e, ElementwiseApplyFunction), entrywise)
-    return f.replace(lambda e: isinstance(e, sympy.DiagonalMatrix),
-                     lambda e: sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg))
 
 
 def _describe(s) -> str:

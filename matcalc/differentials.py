@@ -104,6 +104,7 @@ def d_matpow(e, d):
     """d(Aᵏ) = Σᵢ Aⁱ dA Aᵏ⁻¹⁻ⁱ (k > 0);  d(A⁻ᵏ) = Σᵢ A⁻ⁱ d(A⁻¹) A⁻⁽ᵏ⁻¹⁻ⁱ⁾
     The product rule over the k factors of the power."""
     A, k = e.args
+    _constant_exponent(k, e, d)
     if not (k.is_Integer):
         raise NoRuleError(f"no differential rule for the power {e} with a non-integer exponent "
                           f"{k} (only tr({e}) and det({e}) have one)")
@@ -132,8 +133,15 @@ def d_trace(e, d):
     A = e.arg
     if isinstance(A, sympy.MatPow) and not isinstance(A, sympy.Inverse):
         B, k = A.args
+        _constant_exponent(k, e, d)
         return k * sympy.Trace(matmul(sympy.MatPow(B, k - 1).doit(deep=False), d(B)))
     return sympy.Trace(d(A))
+
+
+def _constant_exponent(k, e, d):
+    if _depends(k, d):
+        raise NoRuleError(f"no differential rule for {e}: the exponent {k} of the matrix "
+                          "power varies with the variable")
 
 
 @d_rule.register(sympy.Determinant)
@@ -144,6 +152,7 @@ def d_determinant(e, d):
     k = sympy.S.One
     if isinstance(A, sympy.MatPow) and not isinstance(A, sympy.Inverse):
         A, k = A.args
+        _constant_exponent(k, e, d)
     return k * e * sympy.Trace(matmul(sympy.Inverse(A), d(A)))
 
 

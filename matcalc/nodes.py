@@ -279,6 +279,23 @@ class softplus(sympy.Function):  # noqa: N801
         return self.args[0].is_real
 
 
+def normalise(f):
+    """f in the node set the rules know: SymPy's f.(A) (ElementwiseApplyFunction) becomes
+    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A. Value unchanged."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    def entrywise(e):
+        fn = e.function
+        if isinstance(fn, sympy.Lambda) and len(fn.variables) == 1:
+            return lift(fn.expr, fn.variables[0], e.expr)
+        x = sympy.Dummy("x")
+        return lift(fn(x), x, e.expr)
+
+    f = f.replace(lambda e: isinstance(e, ElementwiseApplyFunction), entrywise)
+    return f.replace(lambda e: isinstance(e, sympy.DiagonalMatrix),
+                     lambda e: sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg))
+
+
 def is_matrix(expr) -> bool:
     """True for a SymPy matrix expression (including 1 x 1 ones)."""
     return isinstance(expr, MatrixExpr)

@@ -18,7 +18,7 @@ from sympy import MatrixExpr, MatrixSymbol
 
 from .errors import EvaluationError, MatcalcError, NoRuleError
 from .nodes import (Adjugate, CommutationMatrix, Elementwise, Norm, SymmetricMatrixSymbol, Unvec,
-                    Vec, sigmoid, softplus)
+                    Vec, normalise, sigmoid, softplus)
 from .shapes import validate
 from .tensor4 import FourthOrder, SquareProduct
 
@@ -149,6 +149,7 @@ def evaluate(obj, values: Mapping):
         except (sympy.SympifyError, TypeError):
             raise MatcalcError(f"not a SymPy expression or matcalc result: {obj!r}") from None
         validate(obj)
+        obj = normalise(obj)
     symbols = _matrix_symbols(obj)
     _check_unique_names(symbols | _scalar_symbols(obj))
     env = Env(values, symbols)
@@ -345,9 +346,9 @@ def _fractional_power(A, k, e):
     eigenvalues, V = np.linalg.eig(A)
     if np.any(np.abs(eigenvalues.imag) > 1e-12) or np.any(eigenvalues.real <= 0):
         raise EvaluationError(f"{e}: a non-integer power needs real positive eigenvalues")
+    V = V.real
     if np.linalg.cond(V) > 1e12:
         raise EvaluationError(f"{e}: the matrix is not diagonalisable at the given values")
-    V = V.real
     return (V * eigenvalues.real ** k) @ np.linalg.inv(V)
 
 

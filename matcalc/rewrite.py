@@ -425,7 +425,8 @@ def _as_factors(t):
 
 
 RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_identity,
-         product_of_ones, scalar_out_of_product, cancel_into_inverse, product_of_diagonals, diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
+         product_of_ones, scalar_out_of_product, cancel_into_inverse, product_of_diagonals,
+         diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
          one_minus_sigmoid, sign_over_abs, hadamard_identity_of_transpose, norm_of_gram,
          factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
          hadamard_power_of_identity)

@@ -11,6 +11,7 @@ import sympy
 from sympy import MatrixExpr
 
 from .errors import NoRuleError, ShapeError
+from .nodes import Unvec
 
 
 def _text(M) -> str:
@@ -51,6 +52,11 @@ def _check_node(e) -> None:
         for other in e.args[1:]:
             if any(_differ(a, b) for a, b in zip(first.shape, other.shape, strict=True)):
                 raise ShapeError(f"{what} of {_text(first)} and {_text(other)}: shapes differ")
+    elif isinstance(e, Unvec):
+        v, (m, n) = e.arg, e.shape
+        if _differ(v.shape[1], sympy.S.One) or _differ(v.shape[0], m * n):
+            raise ShapeError(f"vec⁻¹ of {_text(v)} into {_dims((m, n))}: needs a column "
+                             f"of length {m * n}")
     elif isinstance(e, (sympy.Inverse, sympy.Trace, sympy.Determinant, sympy.MatPow)):
         arg = e.args[0]
         if isinstance(arg, MatrixExpr) and _differ(*arg.shape):

@@ -162,7 +162,14 @@ def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims
         if M.name in values:
             values[M.name] = matrix_value(M, values[M.name])
     sizes = _dimension_sizes(matrices, dims, values)
-    for s in sorted(scalars - _dimension_symbols(matrices), key=lambda s: s.name):
+    given = {str(k): v for k, v in (dims or {}).items()}
+    shape_symbols = {s for e in exprs if not isinstance(e, FourthOrder)
+                     for node in sympy.preorder_traversal(e) if isinstance(node, MatrixExpr)
+                     for d in node.shape for s in sympy.sympify(d).free_symbols}
+    for s in sorted(shape_symbols - set(sizes), key=lambda s: s.name):  # only in I(m) & co.
+        sizes[s] = dimension_size(s.name, given.get(s.name, DEFAULT_SIZES[0]))
+    for s in sorted(scalars - _dimension_symbols(matrices) - shape_symbols,
+                    key=lambda s: s.name):
         if s.name not in values:
             values[s.name] = float(rng.uniform(0.5, 1.5))
     for M in sorted(matrices, key=lambda M: M.name):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy
 from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatPow,
-                   MatrixSymbol, OneMatrix, Symbol, Trace, Transpose, log)
+                   MatrixSymbol, OneMatrix, Symbol, Trace, log)
 
 from matcalc import Norm, SymmetricMatrixSymbol
 from matcalc.rewrite import size  # noqa: F401  (re-exported for the tests)

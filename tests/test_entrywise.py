@@ -189,3 +189,49 @@ def test_symmetric_and_diagonal_options_are_validated():
         matcalc.grad(Trace(x.T * x), x, diagonal=True)
     with pytest.raises(matcalc.VariableError, match="diagonal"):
         matcalc.grad(Trace(X), X, diagonal="yes")
+
+
+# --- regressions from an adversarial review --------------------------------------------
+
+
+def test_varying_exponent_of_a_matrix_power_raises_instead_of_dropping_a_term():
+    S = matcalc.SymmetricMatrixSymbol("S", n)
+    for f, var in [(Trace(sympy.MatPow(S, t)), t), (sympy.Determinant(sympy.MatPow(S, t)), t),
+                   (Trace(sympy.MatPow(S, Trace(S))), S)]:
+        with pytest.raises(matcalc.NoRuleError, match="exponent"):
+            matcalc.grad(f, var)
+
+
+def test_unvec_shapes_are_checked():
+    with pytest.raises(matcalc.ShapeError, match="vec⁻¹"):
+        matcalc.grad(Trace(Unvec(x, 2, 2)), x)
+
+
+def test_nearly_complex_eigenvalues_in_a_fractional_power_are_an_evaluation_error():
+    M = sympy.MatrixSymbol("M", 2, 2)
+    value = np.array([[1.0, 1e-13], [-1e-13, 1.0]])
+    try:
+        out = matcalc.evaluate(sympy.MatPow(M, sympy.Rational(1, 2)), {"M": value})
+    except matcalc.EvaluationError:
+        return
+    assert np.allclose(out @ out, value)
+
+
+def test_evaluate_and_check_accept_sympy_applyfunc():
+    f = Trace(X.applyfunc(sympy.exp) * A)
+    assert matcalc.check(f, X).ok
+
+
+def test_check_uses_dims_for_a_dimension_seen_only_in_an_identity():
+    result = matcalc.check(Trace(X) * Trace(Identity(m)), X, dims={"m": 2, "n": 3})
+    assert result.ok and result.values["m"] == 2
+
+
+@pytest.mark.parametrize("expr, expected", [
+    (sympy.Rational(1, 2) * HadamardPower(X, sympy.Rational(1, 2)), "X^∘(1/2)/2"),
+    (HadamardPower(X, 2) / 5, "X^∘2/5"),
+    (HadamardPower(X, t + 1), "X^∘(t + 1)"),
+    (sympy.MatPow(X, Trace(X) - 1), "X^(tr(X) - 1)"),
+])
+def test_exponents_are_bracketed_in_text(expr, expected):
+    assert matcalc.text(expr) == expected

@@ -3,14 +3,18 @@
 Leaves get near-identity values (matcalc.verify.random_point), and the generator only
 combines them by sums, products, transposes, inverses, small powers and positive scalar
 multiples, so inverses exist and determinants are positive wherever they are taken.
+A second generator adds the entrywise operators (Hadamard products and powers, bounded
+entrywise functions, diag) and norms, kept out of inverses and determinants; gradients,
+Jacobians and Hessians of both are checked.
 """
 
 import numpy as np
 import sympy
-from helpers import A, B, X, x
+from helpers import A, B, X, a, n, x
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from sympy import Determinant, Rational, Trace, log
+from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardProduct,
+                   OneMatrix, Rational, Trace, log)
 
 import matcalc
 from matcalc.verify import random_point
@@ -96,6 +100,98 @@ def test_jacobian_of_random_expression_matches_finite_differences(F, symmetric):
     assert result.ok, f"{F} (symmetric={symmetric}): {result}; J = {result.derivative}"
 
 
+ENTRYWISE_UNARY = {
+    "transpose": lambda M: M.T,
+    "sin": lambda M: matcalc.elementwise(sympy.sin, M),
+    "tanh": lambda M: matcalc.elementwise(sympy.tanh, M),
+    "sigmoid": lambda M: matcalc.elementwise(matcalc.sigmoid, M),
+    "softplus": lambda M: matcalc.elementwise(matcalc.softplus, M),
+    "hadamard square": lambda M: HadamardPower(M, 2),
+    "diagonal": lambda M: DiagMatrix(DiagonalOf(M)),
+    "half": lambda M: Rational(1, 2) * M,
+}
+ENTRYWISE_BINARY = {"sum": lambda M, N: M + N, "product": lambda M, N: M * N,
+                    "hadamard": lambda M, N: HadamardProduct(M, N)}
+
+
+@st.composite
+def entrywise_matrices(draw, depth=None):
+    """An n x n expression with entrywise operators, over well-conditioned subexpressions."""
+    if depth is None:
+        depth = draw(st.integers(1, 3))
+    if depth == 0:
+        return draw(st.one_of(leaves, matrices(1)))
+    op = draw(st.sampled_from(sorted(ENTRYWISE_UNARY) + sorted(ENTRYWISE_BINARY) * 2))
+    if op in ENTRYWISE_UNARY:
+        return ENTRYWISE_UNARY[op](draw(entrywise_matrices(depth - 1)))
+    left = draw(entrywise_matrices(depth - 1))
+    return ENTRYWISE_BINARY[op](left, draw(entrywise_matrices(draw(st.integers(0, depth - 1)))))
+
+
+def _entrywise_scalar_of(M):
+    ones = OneMatrix(n, 1)
+    return st.sampled_from([Trace(M), ones.T * M * ones, matcalc.Norm(M) ** 2,
+                            matcalc.Norm(M), x.T * M * x,
+                            matcalc.sigmoid(Trace(M) / 4), a.T * M * x])
+
+
+entrywise_scalars = entrywise_matrices().flatmap(_entrywise_scalar_of)
+
+
+@SETTINGS
+@given(entrywise_scalars)
+def test_gradient_of_random_entrywise_expression(f):
+    assume(f.has(X))
+    result = _checked(f)
+    assert result.ok, f"{f}: {result}; G = {result.derivative}"
+
+
+@SETTINGS
+@given(entrywise_scalars, st.sampled_from([True, "entries"]))
+def test_symmetric_and_diagonal_gradients_of_random_entrywise_expression(f, convention):
+    assume(f.has(X))
+    values = random_point([f], X, symmetric=convention, seed=0)
+    assert matcalc.check(f, X, symmetric=convention, values=values).ok
+    assert matcalc.check(f, X, diagonal=True).ok
+
+
+def _vector_function(M):
+    """A scalar function of x built over the n x n expression M (free of x)."""
+    ones = OneMatrix(1, n)
+    u = M * x + a
+    return st.sampled_from([
+        x.T * M * x,
+        ones * matcalc.elementwise(matcalc.softplus, u),
+        ones * matcalc.elementwise(sympy.sin, u),
+        matcalc.Norm(u) ** 2,
+        log(1 + Trace(x.T * M.T * M * x)),
+        ones * HadamardProduct(u, u, matcalc.elementwise(matcalc.sigmoid, u)),
+    ])
+
+
+@SETTINGS
+@given(st.one_of(matrices(), entrywise_matrices()).flatmap(_vector_function))
+def test_hessian_by_a_vector_of_random_expression(f):
+    H = matcalc.hessian(f, x)
+    result = matcalc.check(matcalc.grad(f, x), x, derivative=H)
+    assert result.ok, f"{f}: {result}; H = {matcalc.text(H)}"
+
+
+@SETTINGS
+@given(scalar_combinations, st.sampled_from([False, True, "entries"]))
+def test_hessian_by_a_matrix_of_random_expression(f, convention):
+    assume(f.has(X))
+    values = random_point([f], X, symmetric=convention, seed=0)
+    try:
+        matcalc.evaluate(f, values)
+    except matcalc.EvaluationError:
+        assume(False)
+    H = matcalc.hessian(f, X, symmetric=convention)
+    G = matcalc.grad(f, X, symmetric=convention)
+    result = matcalc.check(G, X, symmetric=convention, derivative=H, values=values)
+    assert result.ok, f"{f} ({convention}): {result}; H = {matcalc.text(H)}"
+
+
 @SETTINGS
 @given(matrices())
 def test_simplify_preserves_value(M):
@@ -111,6 +207,15 @@ def test_simplify_with_declared_symmetry_preserves_value_at_symmetric_points(M):
     values = random_point([M], X, symmetric=True, seed=3)
     before = matcalc.evaluate(M, values)
     after = matcalc.evaluate(matcalc.simplify(M, symmetric=[X]), values)
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-9)
+
+
+@SETTINGS
+@given(st.one_of(matrices(), entrywise_matrices()))
+def test_simplify_of_entrywise_expressions_preserves_value(M):
+    values = random_point([M], X, seed=5)
+    before = matcalc.evaluate(M, values)
+    after = matcalc.evaluate(matcalc.simplify(M), values)
     np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-9)
 
 

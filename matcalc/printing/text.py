@@ -19,11 +19,11 @@ _SUMS = (sympy.MatAdd,)
 _PRODUCTS = (sympy.HadamardProduct, sympy.KroneckerProduct, sympy.DiagonalMatrix)
 
 
-def superscript(k) -> str:
-    """ᵏ for integers (X⁻²), ^k for a symbol, ^(…) otherwise (X^(1/2))."""
-    s = str(k)
-    if s.lstrip("-").isdigit():
-        return s.translate(_SUPERSCRIPT)
+def superscript(k, printed: str | None = None) -> str:
+    """ᵏ for integers (X⁻²), ^k for a symbol, ^(…) otherwise (X^(1/2), X^(tr(S) - 1))."""
+    s = str(k) if printed is None else printed
+    if str(k).lstrip("-").isdigit():
+        return str(k).translate(_SUPERSCRIPT)
     return "^" + (s if sympy.sympify(k).is_Symbol else f"({s})")
 
 
@@ -58,9 +58,10 @@ class TextPrinter(StrPrinter):
 
     def _print_MatPow(self, e):
         A, k = e.args
+        power = superscript(k, self._print(k))
         if isinstance(A, sympy.Transpose) and isinstance(A.arg, sympy.MatrixSymbol):
-            return f"({self._print(A.arg)}{superscript(k)})ᵀ"
-        return self._base(A) + superscript(k)
+            return f"({self._print(A.arg)}{power})ᵀ"
+        return self._base(A) + power
 
     def _print_Identity(self, e):
         return "I"
@@ -128,7 +129,9 @@ class TextPrinter(StrPrinter):
         return " ∘ ".join(self._wrap(a) for a in e.args)
 
     def _print_HadamardPower(self, e):
-        return f"{self._base(e.base)}^∘{self._print(e.exp)}"
+        k = e.exp
+        power = self._print(k) if k.is_Integer and k > 0 else f"({self._print(k)})"
+        return f"{self._base(e.base)}^∘{power}"
 
     def _print_KroneckerProduct(self, e):
         return " ⊗ ".join(self._wrap(a) for a in e.args)
