@@ -72,6 +72,9 @@ class MatrixLatexPrinter(LatexPrinter):
         return r"\mathbf{0}" if self.bold else "0"
 
     def _print_OneMatrix(self, e):
+        """𝟏, and 𝟏ᵀ for a row of ones."""
+        if e.shape[0] == 1 and e.shape[1] != 1:
+            return rf"\mathbf{{1}}^{{{self.mark}}}"
         return r"\mathbf{1}"
 
     def _print_Trace(self, e):

@@ -70,7 +70,8 @@ class TextPrinter(StrPrinter):
         return "0"
 
     def _print_OneMatrix(self, e):
-        return "𝟏"
+        """𝟏, and 𝟏ᵀ for a row of ones."""
+        return "𝟏ᵀ" if e.shape[0] == 1 and e.shape[1] != 1 else "𝟏"
 
     def _print_Trace(self, e):
         if is_one_by_one(e.arg):  # a 1 x 1 matrix used as a scalar: (xᵀ A x)
