@@ -317,15 +317,18 @@ def fwd_transpose(D, dX):
 
 @forward.register(sympy.HadamardProduct)
 def fwd_hadamard(D, dX):
-    """b ∘ l = diag(b) l for column vectors (a matrix-valued B ∘ L has no normal form yet)"""
+    """b ∘ l = diag(b) l for columns, l diag(b) for rows (a matrix-valued B ∘ L has no
+    normal form yet)"""
     i = _only_linear_factor(D.args, dX, D)
-    if D.shape[1] != 1:
-        raise NoRuleError(
-            f"no forward rule for the matrix-valued Hadamard product {D}: derivatives of "
-            "F ∘ G by a matrix are not yet written as fourth-order terms")
     others = D.args[:i] + D.args[i + 1:]
     b = others[0] if len(others) == 1 else sympy.HadamardProduct(*others)
-    return linear_terms(matmul(sympy.DiagMatrix(b), D.args[i]), dX)
+    if D.shape[1] == 1:
+        return linear_terms(matmul(sympy.DiagMatrix(b), D.args[i]), dX)
+    if D.shape[0] == 1:
+        return linear_terms(matmul(D.args[i], sympy.DiagMatrix(b)), dX)
+    raise NoRuleError(
+        f"no forward rule for the matrix-valued Hadamard product {D}: derivatives of "
+        "F ∘ G by a matrix are not yet written as fourth-order terms")
 
 
 @forward.register(Vec)

@@ -235,3 +235,11 @@ def test_check_uses_dims_for_a_dimension_seen_only_in_an_identity():
 ])
 def test_exponents_are_bracketed_in_text(expr, expected):
     assert matcalc.text(expr) == expected
+
+
+def test_hessian_through_a_hadamard_product_of_row_vectors():
+    """Found by the property tests: the gradient of 𝟏ᵀ(u ∘ u ∘ σ(u)) holds uᵀ ∘ …, rows."""
+    u = sympy.Rational(1, 2) * A * x + a
+    f = ones * HadamardProduct(elementwise(sigmoid, u), HadamardPower(u, 2))
+    H = matcalc.hessian(f, x)
+    assert matcalc.check(matcalc.grad(f, x), x, derivative=H).ok
