@@ -95,3 +95,13 @@ def test_hessian_of_a_symmetric_variable_is_symmetric_on_both_sides():
 def test_hessian_needs_a_scalar():
     with pytest.raises(matcalc.NotScalarError, match="hessian"):
         matcalc.hessian(X * A, X)
+
+
+def test_hessian_with_projections_on_both_sides_prints_unambiguously():
+    H = matcalc.hessian(log(Determinant(X)), X, symmetric="entries")
+    assert matcalc.text(H) == "(2𝕀ₛ - 𝔻) : (-X⁻¹ ⊠ X⁻¹) : (2𝕀ₛ - 𝔻)"
+    assert matcalc.latex(H).startswith(r"\left(2 \mathbb{I}_s - \mathbb{D}\right) : \left(- ")
+    values = {"X": 2 * np.eye(3) + 0.1 * np.ones((3, 3))}
+    vec_form = matcalc.evaluate(H.kronecker(), {**values, "n": 3})
+    array = matcalc.evaluate(H, values)
+    assert np.allclose(array, vec_form.reshape(3, 3, 3, 3, order="F").transpose(1, 0, 3, 2))

@@ -206,7 +206,8 @@ def fourth_order_latex(p: MatrixLatexPrinter, J: FourthOrder) -> str:
     names = {"symmetric": r"\mathbb{I}_s", "entries": r"\left(2 \mathbb{I}_s - \mathbb{D}\right)",
              "diagonal": r"\mathbb{D}"}
     if J.projection or J.left:
-        s = rf"\left({s}\right)" if len(parts) > 1 else s
+        wrap = len(parts) > 1 or (J.left and s.startswith("-"))
+        s = rf"\left({s}\right)" if wrap else s
     if J.projection:
         s = f"{s} : {names[J.projection]}"
     if J.left:

@@ -223,7 +223,7 @@ def fourth_order_text(p, J: FourthOrder) -> str:
     s = " + ".join(parts).replace("+ -", "- ")
     names = {"symmetric": "𝕀ₛ", "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻"}
     if J.projection or J.left:
-        s = f"({s})" if len(parts) > 1 else s
+        s = f"({s})" if len(parts) > 1 or (J.left and s.startswith("-")) else s
     if J.projection:
         s = f"{s} : {names[J.projection]}"
     if J.left:
