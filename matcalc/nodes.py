@@ -48,18 +48,22 @@ def differential_of(X):
     return ScalarDifferential.of(X)
 
 
-class Vec(MatrixExpr):
-    """vec(A): the columns of A (m x n) stacked into one column of length m n."""
+class _OfOneMatrix:
+    """Mixin for a node with one matrix argument, `arg` (checked at construction)."""
 
     def __new__(cls, arg):
         arg = sympy.sympify(arg)
         if not isinstance(arg, MatrixExpr):
-            raise TypeError("vec takes a matrix expression")
+            raise ShapeError(f"{cls.__name__} takes a matrix expression; got {arg!r}")
         return Basic.__new__(cls, arg)
 
     @property
     def arg(self):
         return self.args[0]
+
+
+class Vec(_OfOneMatrix, MatrixExpr):
+    """vec(A): the columns of A (m x n) stacked into one column of length m n."""
 
     @property
     def shape(self):
@@ -125,20 +129,10 @@ def is_symmetric_symbol(A) -> bool:
     return isinstance(A, SymmetricMatrixSymbol)
 
 
-class Elementwise(MatrixExpr):
+class Elementwise(_OfOneMatrix, MatrixExpr):
     """f(A) entry by entry: (f(A))_ij = f(A_ij). `function` is set on each subclass."""
 
     function: sympy.FunctionClass | None = None
-
-    def __new__(cls, arg):
-        arg = sympy.sympify(arg)
-        if not isinstance(arg, MatrixExpr):
-            raise TypeError(f"{cls.function} applied entrywise takes a matrix expression")
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     @property
     def shape(self):
@@ -210,36 +204,16 @@ def lift(body, x, A):
     raise NoRuleError(f"cannot apply {body} entrywise to a matrix (in x = {x})")
 
 
-class Norm(Expr):
+class Norm(_OfOneMatrix, Expr):
     """‖A‖_F = √tr(AᵀA), the Frobenius norm; for a vector x the Euclidean norm ‖x‖₂."""
 
     is_commutative = True
     is_real = True
     is_nonnegative = True
 
-    def __new__(cls, arg):
-        arg = sympy.sympify(arg)
-        if not isinstance(arg, MatrixExpr):
-            raise TypeError("Norm takes a matrix or vector expression")
-        return Basic.__new__(cls, arg)
 
-    @property
-    def arg(self):
-        return self.args[0]
-
-
-class Adjugate(MatrixExpr):
+class Adjugate(_OfOneMatrix, MatrixExpr):
     """adj(A): the transposed cofactor matrix of a square A, A adj(A) = det(A) I."""
-
-    def __new__(cls, arg):
-        arg = sympy.sympify(arg)
-        if not isinstance(arg, MatrixExpr):
-            raise TypeError("Adjugate takes a matrix expression")
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     @property
     def shape(self):

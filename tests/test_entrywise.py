@@ -243,3 +243,9 @@ def test_hessian_through_a_hadamard_product_of_row_vectors():
     f = ones * HadamardProduct(elementwise(sigmoid, u), HadamardPower(u, 2))
     H = matcalc.hessian(f, x)
     assert matcalc.check(matcalc.grad(f, x), x, derivative=H).ok
+
+
+def test_matrix_nodes_reject_scalars_with_a_shape_error():
+    for node in (Norm, Vec, matcalc.Adjugate):
+        with pytest.raises(matcalc.ShapeError, match="takes a matrix expression"):
+            node(t)
