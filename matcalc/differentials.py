@@ -17,8 +17,8 @@ import sympy
 from sympy import MatrixExpr
 
 from .errors import NoRuleError
-from .nodes import (Adjugate, Elementwise, Norm, Unvec, Vec, hadamard_power, lift, matadd,
-                    matmul)
+from .nodes import (Adjugate, Elementwise, Norm, Unvec, Vec, hadamard_power, kronecker, lift,
+                    matadd, matmul)
 
 #: Largest |k| for which d(Xᵏ) is written out as a sum of k products.
 MAX_EXPANDED_POWER = 64
@@ -216,7 +216,7 @@ def d_kronecker(e, d):
     """d(A ⊗ B) = dA ⊗ B + A ⊗ dB
     Matrix Cookbook (39)."""
     args = e.args
-    terms = [sympy.KroneckerProduct(*args[:i], d(a), *args[i + 1:])
+    terms = [kronecker(*args[:i], d(a), *args[i + 1:])
              for i, a in enumerate(args) if _depends(a, d)]
     return matadd(terms, e.shape)
 

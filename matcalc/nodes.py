@@ -169,6 +169,18 @@ def elementwise(function, A):
     return cls(A)
 
 
+def kronecker(*factors):
+    """A ⊗ B ⊗ …, scalar coefficients moved in front: (c A) ⊗ B = c (A ⊗ B). (SymPy 1.14's
+    KroneckerProduct.doit fails on a factor with a scalar coefficient.)"""
+    coeff, plain = sympy.S.One, []
+    for f in factors:
+        if isinstance(f, sympy.MatMul):
+            c, mats = f.as_coeff_matrices()
+            coeff, f = coeff * c, (mats[0] if len(mats) == 1 else sympy.MatMul(*mats))
+        plain.append(f)
+    return matmul(coeff, sympy.KroneckerProduct(*plain))
+
+
 def hadamard_power(A, k):
     """A^∘k, with A^∘1 = A."""
     k = sympy.sympify(k)
@@ -255,7 +267,8 @@ class softplus(sympy.Function):  # noqa: N801
 
 def normalise(f):
     """f in the node set the rules know: SymPy's f.(A) (ElementwiseApplyFunction) becomes
-    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A. Value unchanged."""
+    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A, scalars leave
+    Kronecker factors. Value unchanged."""
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
     def entrywise(e):
@@ -266,6 +279,8 @@ def normalise(f):
         return lift(fn(x), x, e.expr)
 
     f = f.replace(lambda e: isinstance(e, ElementwiseApplyFunction), entrywise)
+    f = f.replace(lambda e: isinstance(e, sympy.KroneckerProduct),
+                  lambda e: kronecker(*e.args))
     return f.replace(lambda e: isinstance(e, sympy.DiagonalMatrix),
                      lambda e: sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg))
 

@@ -249,3 +249,9 @@ def test_matrix_nodes_reject_scalars_with_a_shape_error():
     for node in (Norm, Vec, matcalc.Adjugate):
         with pytest.raises(matcalc.ShapeError, match="takes a matrix expression"):
             node(t)
+
+
+def test_kronecker_factor_with_a_scalar_coefficient():
+    """Found by the property tests: SymPy's KroneckerProduct.doit fails on (A ⊗ ½ X A)."""
+    f = Trace(X / 2) * Trace(KroneckerProduct(A, X * A / 2))
+    assert_verified(f, X)
