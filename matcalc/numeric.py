@@ -154,7 +154,11 @@ def evaluate(obj, values: Mapping):
     _check_unique_names(symbols | _scalar_symbols(obj))
     env = Env(values, symbols)
     with np.errstate(all="ignore"):  # non-finite results are reported below, as errors
-        result = _ev_fourth_order(obj, env) if isinstance(obj, FourthOrder) else ev(obj, env)
+        try:
+            result = _ev_fourth_order(obj, env) if isinstance(obj, FourthOrder) else \
+                ev(obj, env)
+        except OverflowError:
+            raise EvaluationError("the value overflows floating point") from None
     if not isinstance(result, np.ndarray):
         result = _real(result)
     if not np.all(np.isfinite(result)):

@@ -127,7 +127,8 @@ def factor_scalar(e, ctx):
         return None
     inner = [matmul(k / c, *_as_factors(t)[1]) for k, t in zip(coeffs, e.args, strict=True)]
     total = matadd(inner)
-    return sympy.MatMul(c, total) if isinstance(total, sympy.MatAdd) else matmul(c, total)
+    new = sympy.MatMul(c, total) if isinstance(total, sympy.MatAdd) else matmul(c, total)
+    return new if size(new) <= size(e) else None
 
 
 def hadamard_scalars_out(e, ctx):
@@ -153,7 +154,9 @@ def hadamard_power_of_identity(e, ctx):
 
 def common_factor(coeffs):
     """The greatest common factor of scalar products, read off their factors without
-    expanding anything: common_factor([4 a² b, 6 a c]) = 2 a. Positive rational part."""
+    expanding anything: common_factor([4 a² b, 6 a c]) = 2 a. Positive rational part.
+    Sums are not taken as factors: SymPy rewrites c (a + b) in ways that need not keep
+    the sum recognisable, and factoring them would not terminate."""
     if any(c == 0 for c in coeffs):
         return sympy.S.One
     numbers, powers = [], []
@@ -163,7 +166,7 @@ def common_factor(coeffs):
         found: dict = {}
         for f in sympy.Mul.make_args(rest):
             base, k = f.as_base_exp()
-            if k.is_Integer and k > 0:
+            if k.is_Integer and k > 0 and not isinstance(base, sympy.Add):
                 found[base] = found.get(base, 0) + int(k)
         powers.append(found)
     number = reduce(sympy.gcd, numbers) if all(q.is_Rational for q in numbers) else 1
@@ -181,7 +184,8 @@ def factor_scalar_sum(e, ctx):
     number, c = c.as_coeff_Mul()
     if c == 1:
         return None
-    return sympy.Mul(c, sympy.Add(*[t / c for t in e.args]), evaluate=False)
+    new = sympy.Mul(c, sympy.Add(*[t / c for t in e.args]), evaluate=False)
+    return new if size(new) <= size(e) else None
 
 
 def hadamard_identity_of_transpose(e, ctx):

@@ -67,3 +67,26 @@ def test_compact_forms(messy, compact):
 
 def test_declared_symmetry_is_used():
     assert matcalc.simplify(Transpose(X.I) + X.I, symmetric=[X]) == 2 * X.I
+
+
+def test_common_factors_reach_a_fixed_point(monkeypatch):
+    """Found by the property tests: factoring a sum out of coefficients, which SymPy
+    rewrites with its numbers distributed, grew c^50 until the pass bound."""
+    from matcalc import rewrite
+    passes = []  # whole-tree passes of each run of the driver
+
+    def counting(expr, ctx):
+        for count in range(1, rewrite.MAX_PASSES + 1):  # noqa: B007  (read after the loop)
+            new = rewrite._pass(expr, ctx)
+            if new == expr:
+                break
+            expr = new
+        passes.append(count)
+        return expr
+
+    monkeypatch.setattr(rewrite, "_fixed_point", counting)
+    X, B = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("B", 3, 3)
+    f = matcalc.Norm((X**2 / 2 + 3 * X * B).I) * sympy.Trace(3 * B + 3 * X)
+    G = matcalc.grad(f, X, symmetric="entries")
+    assert matcalc.check(f, X, symmetric="entries", derivative=G).ok
+    assert passes and max(passes) < rewrite.MAX_PASSES, passes
