@@ -169,16 +169,31 @@ def elementwise(function, A):
     return cls(A)
 
 
+class Kronecker(sympy.KroneckerProduct):
+    """A ⊗ B: SymPy's KroneckerProduct with a `doit` that keeps the factors as they are.
+    (SymPy 1.14's doit distributes over sums and then fails on a factor with a scalar
+    coefficient, "Mix of Matrix and Scalar symbols".)"""
+
+    def doit(self, **hints):
+        deep = hints.get("deep", True)
+        return kronecker(*[a.doit(**hints) if deep else a for a in self.args])
+
+    def _eval_transpose(self):
+        return kronecker(*[sympy.Transpose(a) for a in self.args])
+
+    def _eval_inverse(self):
+        return kronecker(*[sympy.Inverse(a) for a in self.args])
+
+
 def kronecker(*factors):
-    """A ⊗ B ⊗ …, scalar coefficients moved in front: (c A) ⊗ B = c (A ⊗ B). (SymPy 1.14's
-    KroneckerProduct.doit fails on a factor with a scalar coefficient.)"""
+    """A ⊗ B ⊗ …, scalar coefficients moved in front: (c A) ⊗ B = c (A ⊗ B)."""
     coeff, plain = sympy.S.One, []
     for f in factors:
         if isinstance(f, sympy.MatMul):
             c, mats = f.as_coeff_matrices()
             coeff, f = coeff * c, (mats[0] if len(mats) == 1 else sympy.MatMul(*mats))
         plain.append(f)
-    return matmul(coeff, sympy.KroneckerProduct(*plain))
+    return matmul(coeff, Kronecker(*plain))
 
 
 def hadamard_power(A, k):

@@ -20,8 +20,8 @@ from functools import reduce
 import sympy
 from sympy import MatrixExpr
 
-from .nodes import Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, matadd, \
-    matmul, sigmoid
+from .nodes import Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker, \
+    matadd, matmul, sigmoid
 
 MAX_PASSES = 50
 
@@ -63,7 +63,7 @@ def push_transpose(e, ctx):
     if isinstance(A, sympy.HadamardPower):
         return sympy.HadamardPower(sympy.Transpose(A.base), A.exp)
     if isinstance(A, sympy.KroneckerProduct):
-        return sympy.KroneckerProduct(*[sympy.Transpose(t) for t in A.args])
+        return kronecker(*[sympy.Transpose(t) for t in A.args])
     if isinstance(A, (sympy.DiagMatrix,)) and A.args[0].shape[1] == 1:
         return A
     if A in ctx.symmetric or is_symmetric_symbol(A):

@@ -255,3 +255,9 @@ def test_kronecker_factor_with_a_scalar_coefficient():
     """Found by the property tests: SymPy's KroneckerProduct.doit fails on (A ⊗ ½ X A)."""
     f = Trace(X / 2) * Trace(KroneckerProduct(A, X * A / 2))
     assert_verified(f, X)
+
+
+def test_kronecker_factor_that_sympy_would_distribute():
+    """Found by the soak run: SymPy's doit distributes A ⊗ ((A + X)/2 X) over the sum and
+    fails; matcalc's Kronecker keeps its factors."""
+    assert_verified(Trace(KroneckerProduct(A, (A / 2 + X / 2) * X)) * Trace(X.T), X)
