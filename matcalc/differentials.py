@@ -245,12 +245,6 @@ def d_diagonal_of(e, d):
     return sympy.DiagonalOf(d(e.arg))
 
 
-@d_rule.register(sympy.DiagonalMatrix)
-def d_diagonal_matrix(e, d):
-    """d(I ∘ A) = I ∘ dA   (A with its off-diagonal entries set to zero)"""
-    return sympy.DiagonalMatrix(d(e.arg))
-
-
 # --- scalar functions -------------------------------------------------------------
 
 

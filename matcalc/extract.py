@@ -177,12 +177,6 @@ def adj_diagonal_of(D, H, dX):
     return pullback(L, sympy.DiagMatrix(H), dX)
 
 
-@adjoint.register(sympy.DiagonalMatrix)
-def adj_diagonal_matrix(D, H, dX):
-    """⟨H, I ∘ L⟩ = ⟨I ∘ H, L⟩"""
-    return pullback(D.arg, sympy.DiagonalMatrix(H) if is_matrix(H) else H, dX)
-
-
 @adjoint.register(sympy.KroneckerProduct)
 def adj_kronecker(D, H, dX):
     """⟨P ⊗ Q ⊗ R, A ⊗ L ⊗ B⟩ = ⟨P, A⟩ ⟨R, B⟩ ⟨Q, L⟩, the seed H split into Kronecker

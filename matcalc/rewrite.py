@@ -244,14 +244,24 @@ def trace_of_identity(e, ctx):
 
 def product_of_ones(e, ctx):
     """𝟏ₘₓₖ 𝟏ₖₓₙ -> k 𝟏ₘₓₙ.  Shrinks: one factor replaces two."""
+    def merge(P, Q):
+        if isinstance(P, sympy.OneMatrix) and isinstance(Q, sympy.OneMatrix):
+            return P.shape[1], sympy.OneMatrix(P.shape[0], Q.shape[1])
+        return None
+    return _merge_neighbours(e, merge)
+
+
+def _merge_neighbours(e, merge):
+    """A product with its first pair of neighbours P Q that `merge(P, Q)` turns into
+    (c, M) replaced by c M; None when there is no such pair."""
     if not isinstance(e, sympy.MatMul):
         return None
     coeff, factors = e.as_coeff_matrices()
     for i in range(len(factors) - 1):
-        P, Q = factors[i], factors[i + 1]
-        if isinstance(P, sympy.OneMatrix) and isinstance(Q, sympy.OneMatrix):
-            ones = sympy.OneMatrix(P.shape[0], Q.shape[1])
-            return matmul(coeff * P.shape[1], *factors[:i], ones, *factors[i + 2:])
+        merged = merge(factors[i], factors[i + 1])
+        if merged is not None:
+            c, M = merged
+            return matmul(coeff * c, *factors[:i], M, *factors[i + 2:])
     return None
 
 
@@ -282,17 +292,13 @@ def _is_square(M) -> bool:
 
 def product_of_diagonals(e, ctx):
     """diag(a) diag(b) -> diag(a ∘ b).  Shrinks: one factor replaces two."""
-    if not isinstance(e, sympy.MatMul):
-        return None
-    coeff, factors = e.as_coeff_matrices()
-    for i in range(len(factors) - 1):
-        P, Q = factors[i], factors[i + 1]
+    def merge(P, Q):
         if isinstance(P, sympy.DiagMatrix) and isinstance(Q, sympy.DiagMatrix) \
                 and P.args[0].shape == Q.args[0].shape:
-            merged = sympy.DiagMatrix(sympy.HadamardProduct(P.args[0], Q.args[0]).doit(
-                deep=False))
-            return matmul(coeff, *factors[:i], merged, *factors[i + 2:])
-    return None
+            product = sympy.HadamardProduct(P.args[0], Q.args[0]).doit(deep=False)
+            return sympy.S.One, sympy.DiagMatrix(product)
+        return None
+    return _merge_neighbours(e, merge)
 
 
 def diagonal_of_structured(e, ctx):

@@ -71,11 +71,12 @@ DIFFERENTIABLE = [sympy.MatAdd, sympy.MatMul, sympy.Transpose, sympy.Inverse, sy
                   sympy.Trace, sympy.Determinant, sympy.Add, sympy.Mul, sympy.Pow,
                   sympy.Function, sympy.HadamardProduct, sympy.HadamardPower,
                   sympy.KroneckerProduct, Vec, Unvec, Elementwise, Norm, Adjugate,
-                  sympy.DiagMatrix, sympy.DiagonalOf, sympy.DiagonalMatrix]
+                  sympy.DiagMatrix, sympy.DiagonalOf]
 #: Linear nodes, which gradient extraction pulls back through (matcalc.extract.adjoint).
 LINEAR = [sympy.MatAdd, sympy.Add, sympy.MatMul, sympy.Mul, sympy.Transpose, sympy.Trace,
           sympy.HadamardProduct, sympy.KroneckerProduct, Vec, Unvec, sympy.DiagMatrix,
-          sympy.DiagonalOf, sympy.DiagonalMatrix]
+          sympy.DiagonalOf]
+# (sympy.DiagonalMatrix(A) needs no rules: matcalc.nodes.normalise writes it I ∘ A.)
 
 
 def _has_method(printer, cls):
