@@ -6,13 +6,15 @@
     '-(X⁻²)ᵀ'
 """
 
+from .derivation import Derivation, Step, derive
 from .derivative import differential, grad, hessian, jacobian
-from .errors import (EvaluationError, MatcalcError, NoRuleError, NotScalarError,
-                     ShapeError, VariableError)
+from .errors import (EvaluationError, MatcalcError, MatcalcSyntaxError, NoRuleError,
+                     NotScalarError, ShapeError, VariableError)
 from .nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
                     elementwise, sigmoid, softplus)
 from .numeric import evaluate
-from .printing import index, latex, text
+from .parser import parse
+from .printing import index, latex, syntax, text
 from .rewrite import simplify
 from .tensor4 import DyadicProduct, FourthOrder, SquareProduct
 from .verify import CheckResult, check
@@ -20,9 +22,10 @@ from .verify import CheckResult, check
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adjugate", "CheckResult", "CommutationMatrix", "DyadicProduct", "EvaluationError",
-    "FourthOrder", "MatcalcError", "NoRuleError", "Norm", "NotScalarError", "ShapeError",
-    "SquareProduct", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
-    "differential", "elementwise", "evaluate", "grad", "hessian", "index", "jacobian",
-    "latex", "sigmoid", "simplify", "softplus", "text",
+    "Adjugate", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
+    "EvaluationError", "FourthOrder", "MatcalcError", "MatcalcSyntaxError", "NoRuleError",
+    "Norm", "NotScalarError", "ShapeError",
+    "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
+    "derive", "differential", "elementwise", "evaluate", "grad", "hessian", "index",
+    "jacobian", "latex", "parse", "sigmoid", "simplify", "softplus", "syntax", "text",
 ]

@@ -271,3 +271,21 @@ def d_function(e, d):
             raise NoRuleError(f"no differential rule for the function {e.func} (in {e})")
         terms.append(partial * du)
     return sympy.Add(*terms)
+
+
+#: What a derivation (matcalc.derive) calls each rule; keyed by the rule's function name.
+RULE_NAMES = {
+    "d_sum": "linearity", "d_product": "product rule", "d_transpose": "transpose",
+    "d_inverse": "inverse", "d_matpow": "matrix power", "d_trace": "linearity of the trace",
+    "d_determinant": "Jacobi's formula", "d_adjugate": "adjugate", "d_norm": "norm",
+    "d_hadamard": "Hadamard product rule", "d_hadamard_power": "Hadamard power",
+    "d_elementwise": "entrywise chain rule", "d_kronecker": "Kronecker product rule",
+    "d_vec": "vec is linear", "d_unvec": "vec^-1 is linear", "d_diag_matrix": "diag is linear",
+    "d_diagonal_of": "diag is linear", "d_pow": "power rule", "d_function": "chain rule",
+}
+
+
+def rule_name(e) -> str:
+    """The name of the differential rule for node e ("inverse", "product rule", …)."""
+    name = d_rule.dispatch(type(e)).__name__
+    return RULE_NAMES.get(name, name.removeprefix("d_").replace("_", " "))

@@ -1,7 +1,9 @@
 """The exception hierarchy: every error matcalc raises on purpose is a `MatcalcError`.
 
 User-facing checks raise one of these with a one-line message that names the construct;
-`assert` only guards internal invariants.
+`assert` only guards internal invariants. An error about text a user typed (from
+`matcalc.parse`) also carries where: `source`, `line` and `column` (1-based), and its
+`str` shows the line with a caret under the column.
 """
 
 from __future__ import annotations
@@ -9,6 +11,31 @@ from __future__ import annotations
 
 class MatcalcError(Exception):
     """Base class of every error matcalc raises for bad input or unsupported constructs."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.source, self.line, self.column = source, line, column
+
+    def caret(self) -> str:
+        """The offending source line and a caret under the column ("" if not located)."""
+        if self.source is None or self.line is None or self.column is None:
+            return ""
+        text = self.source.splitlines()[self.line - 1] if self.source.strip() else ""
+        return f"  {text}\n  {' ' * (self.column - 1)}^"
+
+    def __str__(self) -> str:
+        if self.line is None or self.column is None:
+            return self.message
+        where = f"line {self.line}, column {self.column}" if self.source and \
+            "\n" in self.source.strip() else f"column {self.column}"
+        caret = self.caret()
+        return f"{self.message} (at {where})" + (f"\n{caret}" if caret else "")
+
+
+class MatcalcSyntaxError(MatcalcError, ValueError):
+    """Text given to `matcalc.parse` is not an expression: where, and what was expected."""
 
 
 class ShapeError(MatcalcError, ValueError):

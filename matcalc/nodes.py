@@ -12,6 +12,9 @@
 - `Norm`: the Frobenius norm ‖A‖_F (the Euclidean norm ‖x‖₂ of a vector).
 - `Adjugate`: adj(A), with A adj(A) = det(A) I.
 - `SymmetricMatrixSymbol`: a square MatrixSymbol declared symmetric (Sᵀ = S).
+- `DifferentialOf`, `MatrixDifferentialOf`: d(u) written but not yet expanded, as in the
+  middle of a derivation (`matcalc.derive`); `pending_differential(u)` picks the kind.
+- `DoubleDot`: G : dX = tr(Gᵀ dX), the Frobenius inner product, as a derivation shows it.
 - `sigmoid`, `softplus`: the scalar functions σ(x) = 1/(1 + e⁻ˣ), log(1 + eˣ).
 
 Nothing here changes the value of an expression.
@@ -39,6 +42,45 @@ class ScalarDifferential(Symbol):
     @classmethod
     def of(cls, t: Symbol) -> ScalarDifferential:
         return cls("d" + t.name, commutative=True)
+
+
+class DifferentialOf(Expr):
+    """d(u) of a scalar u, not yet expanded by a differential rule."""
+
+    is_commutative = True
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+
+class MatrixDifferentialOf(MatrixExpr):
+    """d(U) of a matrix U, not yet expanded by a differential rule (U's shape)."""
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+
+def pending_differential(u):
+    """d(u), unexpanded: a `MatrixDifferentialOf` for a matrix u, else a `DifferentialOf`."""
+    return MatrixDifferentialOf(u) if isinstance(u, MatrixExpr) else DifferentialOf(u)
+
+
+class DoubleDot(Expr):
+    """A : B = tr(Aᵀ B) = Σᵢⱼ Aᵢⱼ Bᵢⱼ, the Frobenius inner product of two same-shape
+    matrices (a vector's is aᵀ b)."""
+
+    is_commutative = True
+
+    def __new__(cls, A, B):
+        if tuple(A.shape) != tuple(B.shape):
+            raise ShapeError(f"{A} : {B}: shapes {A.shape} and {B.shape} differ")
+        return super().__new__(cls, A, B)
 
 
 def differential_of(X):
@@ -348,3 +390,15 @@ def matadd(terms, shape=None):
 def transpose(M):
     """Mᵀ for a matrix, M itself for a scalar."""
     return sympy.Transpose(M) if is_matrix(M) else M
+
+
+def _latex_in_matcalc_notation(self, printer=None):
+    """SymPy's `latex()` (and so Jupyter with `sympy.init_printing()`) writes matcalc's own
+    nodes in matcalc's notation: exp(X) entrywise, ‖X‖_F, vec(X), adj(X), d(X⁻¹), A : B."""
+    from .printing.latex import MatrixLatexPrinter
+    return MatrixLatexPrinter()._print(self)
+
+
+for _node in (MatrixDifferential, DifferentialOf, MatrixDifferentialOf, DoubleDot, Vec,
+              CommutationMatrix, Unvec, Elementwise, Norm, Adjugate, sigmoid, softplus):
+    _node._latex = _latex_in_matcalc_notation

@@ -17,8 +17,8 @@ import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
 from .errors import EvaluationError, MatcalcError, NoRuleError
-from .nodes import (Adjugate, CommutationMatrix, Elementwise, Norm, SymmetricMatrixSymbol, Unvec,
-                    Vec, normalise, sigmoid, softplus)
+from .nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm,
+                    SymmetricMatrixSymbol, Unvec, Vec, normalise, sigmoid, softplus)
 from .shapes import validate
 from .tensor4 import FourthOrder, SquareProduct
 
@@ -383,6 +383,12 @@ def ev_hadamard_power(e, env):
 def ev_adjugate(e, env):
     A = ev(e.arg, env)
     return np.linalg.det(A) * _inv(A, e.arg)
+
+
+@ev_rule.register(DoubleDot)
+def ev_double_dot(e, env):
+    """A : B = Σᵢⱼ Aᵢⱼ Bᵢⱼ"""
+    return float(np.sum(np.asarray(ev(e.args[0], env)) * np.asarray(ev(e.args[1], env))))
 
 
 @ev_rule.register(Norm)

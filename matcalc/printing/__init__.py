@@ -5,6 +5,7 @@ Each printer handles SymPy expressions and `FourthOrder` results; none changes t
 
 from .index import index
 from .latex import latex
+from .syntax import syntax
 from .text import text
 
-__all__ = ["index", "latex", "text"]
+__all__ = ["index", "latex", "syntax", "text"]

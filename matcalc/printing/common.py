@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sympy
 
-from ..nodes import Adjugate, Elementwise, Norm, Unvec, Vec
+from ..nodes import (Adjugate, DifferentialOf, Elementwise, MatrixDifferentialOf, Norm, Unvec,
+                     Vec)
 
 #: Nodes that never need parentheses as operands or as bases of a superscript: symbols,
 #: and nodes printed like a function call, f(…).
 ATOMS = (sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix, Elementwise,
-         Adjugate, Unvec, Vec, sympy.DiagMatrix, sympy.DiagonalOf, Norm)
+         Adjugate, Unvec, Vec, sympy.DiagMatrix, sympy.DiagonalOf, Norm, MatrixDifferentialOf)
+
+#: Arguments written after d without parentheses: d tr(X⁻¹), d log(det X), but d(X⁻¹).
+CALL_LIKE = (sympy.Trace, sympy.Determinant, sympy.Function, Norm, Elementwise, Vec,
+             DifferentialOf)
 
 #: Names of entrywise functions where the printed name differs from SymPy's.
 FUNCTION_NAMES = {"sigmoid": "σ"}

@@ -12,13 +12,18 @@ from sympy.printing.latex import LatexPrinter
 
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms
+from .common import (CALL_LIKE, LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript,
+                     ordered_terms)
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
 
 class MatrixLatexPrinter(LatexPrinter):
     """SymPy's LatexPrinter with the notation of matrix-calculus papers."""
+
+    # matcalc's nodes have a `_latex` for SymPy's own printer that calls this one; this
+    # printer dispatches by _print_<Class> only.
+    printmethod = "_matcalc_latex"
 
 
     def __init__(self, transpose: str = "top", bold: bool = False):
@@ -84,6 +89,23 @@ class MatrixLatexPrinter(LatexPrinter):
 
     def _print_Determinant(self, e):
         return rf"\det\left({self._print(e.arg)}\right)"
+
+    def _print_DifferentialOf(self, e):
+        """d tr(X⁻¹), d(X⁻¹): a differential not yet expanded (in a derivation)."""
+        u = e.arg
+        if isinstance(u, CALL_LIKE) and not (isinstance(u, sympy.Trace) and is_one_by_one(u.arg)):
+            return rf"\mathrm{{d}}\,{self._print(u)}"
+        return rf"\mathrm{{d}}\left({self._print(u)}\right)"
+
+    _print_MatrixDifferentialOf = _print_DifferentialOf
+
+    def _print_DoubleDot(self, e):
+        A, B = e.args  # binds looser than products: only sums need parentheses
+        return rf"{self._sum_wrap(A)} : {self._sum_wrap(B)}"
+
+    def _sum_wrap(self, e) -> str:
+        s = self._print(e)
+        return rf"\left({s}\right)" if isinstance(e, sympy.MatAdd) else s
 
     def _print_Vec(self, e):
         return rf"\operatorname{{vec}}\left({self._print(e.arg)}\right)"

@@ -12,7 +12,7 @@ from sympy.printing.str import StrPrinter
 
 from ..nodes import is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms
+from .common import CALL_LIKE, FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUMS = (sympy.MatAdd,)
@@ -89,6 +89,23 @@ class TextPrinter(StrPrinter):
 
     def _print_Determinant(self, e):
         return f"det({self._print(e.arg)})"
+
+    def _print_DifferentialOf(self, e):
+        """d tr(X⁻¹), d(X⁻¹): a differential not yet expanded (in a derivation)."""
+        u = e.arg
+        if isinstance(u, CALL_LIKE) and not (isinstance(u, sympy.Trace) and is_one_by_one(u.arg)):
+            return f"d {self._print(u)}"
+        return f"d({self._print(u)})"
+
+    _print_MatrixDifferentialOf = _print_DifferentialOf
+
+    def _print_DoubleDot(self, e):
+        A, B = e.args  # binds looser than products: only sums need parentheses
+        return f"{self._sum_wrap(A)} : {self._sum_wrap(B)}"
+
+    def _sum_wrap(self, e) -> str:
+        s = self._print(e)
+        return f"({s})" if isinstance(e, sympy.MatAdd) else s
 
     def _print_Vec(self, e):
         return f"vec({self._print(e.arg)})"

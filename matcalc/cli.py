@@ -1,0 +1,212 @@
+"""The command line: `matcalc "tr(inv(X))" --wrt X`; with no expression, the shell.
+
+Argument parsing over the public API, no math here. Exit status: 0 done, 1 a construct
+matcalc has no rule for, 2 bad input (syntax, shapes, options), 3 the numeric check failed.
+Errors are one message on stderr (with the offending text and a caret), never a traceback;
+MATCALC_DEBUG=1 shows the traceback of an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+
+EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+FORMATS = ("text", "latex", "index")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to derive and how to show it (shared by the command line and the shell)."""
+
+    expression: str
+    wrt: str | None = None
+    symbols: tuple = ()  # ((name, shape string), …) declared with --let / :let
+    symmetric: object = None  # None, True or "entries"
+    diagonal: bool = False
+    hessian: bool = False
+    steps: bool = False
+    check: bool = False
+    format: str = "text"
+
+
+class CheckFailed(Exception):
+    """The numeric check disagreed; carries the report."""
+
+
+def answer(query: Query) -> str:
+    """The derivative (or derivation) the query asks for, printed; raises MatcalcError."""
+    import matcalc
+
+    f = matcalc.parse(query.expression, dict(query.symbols))
+    X = _variable(f, query.wrt)
+    options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
+    if query.steps:
+        derivation = matcalc.derive(f, X, hessian=query.hessian, **options)
+        out = derivation.latex() if query.format == "latex" else derivation.text()
+        result = derivation.result
+    else:
+        result = _derivative(matcalc, f, X, query.hessian, options)
+        out = _show(result, query.format)
+    if query.check:
+        report = _check(matcalc, f, X, result, query)
+        line = f"check: {report}"
+        if not report.ok:
+            raise CheckFailed(out + "\n" + line)
+        out += "\n" + line
+    return out
+
+
+def _derivative(matcalc, f, X, hessian, options):
+    import sympy
+    if hessian:
+        return matcalc.hessian(f, X, **options)
+    if isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1):
+        return matcalc.jacobian(f, X, **options)
+    return matcalc.grad(f, X, **options)
+
+
+def _check(matcalc, f, X, result, query):
+    """Finite differences of f (of its gradient, for a Hessian) against the result."""
+    if not query.hessian:
+        return matcalc.check(f, X, symmetric=query.symmetric, diagonal=query.diagonal,
+                             derivative=result)
+    if query.symmetric or query.diagonal:
+        from .errors import VariableError
+        raise VariableError("--check of a Hessian of a structured variable is not supported; "
+                            "check without --symmetric/--diagonal")
+    return matcalc.check(matcalc.grad(f, X), X, derivative=result)
+
+
+def _show(result, format):
+    import matcalc
+    if format == "index" and not isinstance(result, matcalc.FourthOrder):
+        from .errors import VariableError
+        raise VariableError("--index writes fourth-order results (the derivative of a "
+                            "matrix by a matrix); this result is a matrix: use the default "
+                            "or --latex")
+    return {"text": matcalc.text, "latex": matcalc.latex, "index": matcalc.index}[format](result)
+
+
+def _variable(f, wrt):
+    """The symbol named `wrt` in f; without a name, f's only matrix or vector symbol."""
+    import sympy
+
+    from .errors import VariableError
+    symbols = sorted(f.atoms(sympy.MatrixSymbol, sympy.Symbol), key=lambda s: s.name)
+    symbols = [s for s in symbols if not _is_dimension(s, f)]
+    if wrt is None:
+        matrices = [s for s in symbols if isinstance(s, sympy.MatrixSymbol)]
+        if len(matrices) == 1:
+            return matrices[0]
+        names = ", ".join(s.name for s in symbols) or "none"
+        raise VariableError(f"say which variable to differentiate by (--wrt NAME); "
+                            f"the expression's symbols: {names}")
+    for s in symbols:
+        if s.name == wrt:
+            return s
+    names = ", ".join(s.name for s in symbols) or "none"
+    raise VariableError(f"--wrt {wrt}: the expression has no symbol {wrt} (its symbols: "
+                        f"{names})")
+
+
+def _is_dimension(s, f) -> bool:
+    import sympy
+    return isinstance(s, sympy.Symbol) and any(
+        s in sympy.sympify(d).free_symbols for M in f.atoms(sympy.MatrixSymbol)
+        for d in M.shape)
+
+
+def exit_status(err) -> int:
+    from .errors import NoRuleError
+    return EXIT_UNSUPPORTED if isinstance(err, NoRuleError) else EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="matcalc",
+        description="Derive gradients, Jacobians and Hessians of matrix expressions "
+                    "(matrixcalculus.org syntax). With no expression, open the shell.",
+        epilog="examples:\n"
+               "  matcalc \"tr(inv(X))\" --wrt X\n"
+               "  matcalc \"C: symmetric n x n; logdet(C)\" --wrt C --steps\n"
+               "  matcalc \"x'*A*x\" --wrt x --hessian --check\n"
+               "exit status: 0 done, 1 unsupported construct, 2 bad input, "
+               "3 numeric check failed",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expression", nargs="?", help="the expression, e.g. \"tr(inv(X))\"")
+    p.add_argument("--wrt", metavar="NAME",
+                   help="the variable (default: the expression's only matrix or vector)")
+    p.add_argument("--let", metavar="DECL", action="append", default=[],
+                   help="declare a symbol, e.g. --let \"C: symmetric n x n\" (repeatable)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--latex", action="store_const", const="latex", dest="format",
+                     help="print LaTeX")
+    out.add_argument("--index", action="store_const", const="index", dest="format",
+                     help="print index notation")
+    p.add_argument("--steps", action="store_true", help="write out the derivation")
+    p.add_argument("--hessian", action="store_true", help="the Hessian of a scalar")
+    p.add_argument("--symmetric", nargs="?", const=True, metavar="entries",
+                   type=lambda s: s if s == "entries" else _bad_symmetric(s),
+                   help="the variable is symmetric: (G + Gᵀ)/2; =entries: G + Gᵀ − I∘G")
+    p.add_argument("--diagonal", action="store_true", help="only the diagonal is free")
+    p.add_argument("--check", action="store_true",
+                   help="verify by finite differences and print the largest error")
+    p.add_argument("--version", action="store_true", help="print the version")
+    p.set_defaults(format="text")
+    return p
+
+
+def _bad_symmetric(s):
+    raise argparse.ArgumentTypeError(f"--symmetric={s}: write --symmetric or "
+                                     "--symmetric=entries")
+
+
+def parse_declarations(texts) -> tuple:
+    """["C: symmetric n x n", "A, B: 3 x 3"] -> (("C", "symmetric n x n"), ("A", …), …)."""
+    from .errors import MatcalcSyntaxError
+    out = []
+    for text in texts:
+        names, colon, shape = text.partition(":")
+        if not colon or not shape.strip() or not names.strip():
+            raise MatcalcSyntaxError(f"declaration {text!r}: write NAME: SHAPE, e.g. "
+                                     "\"C: symmetric n x n\"")
+        out += [(name.strip(), shape.strip()) for name in names.split(",")]
+    return tuple(out)
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.version:
+        from . import __version__
+        print(f"matcalc {__version__}")
+        return EXIT_OK
+    if args.expression is None:
+        from .shell import Shell
+        return Shell().run()
+    from .errors import MatcalcError
+    try:
+        query = Query(args.expression, wrt=args.wrt, symbols=parse_declarations(args.let),
+                      symmetric=args.symmetric, diagonal=args.diagonal, hessian=args.hessian,
+                      steps=args.steps, check=args.check, format=args.format)
+        print(answer(query))
+    except MatcalcError as err:
+        print(f"matcalc: error: {err}", file=sys.stderr)
+        return exit_status(err)
+    except CheckFailed as failed:
+        print(failed, file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except Exception as err:  # a bug in matcalc, not a user mistake
+        if os.environ.get("MATCALC_DEBUG"):
+            raise
+        print(f"matcalc: internal error: {type(err).__name__}: {err} (please report it; "
+              "MATCALC_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,700 @@
+r"""Text -> SymPy matrix expression, in matrixcalculus.org's syntax. Never `eval`.
+
+Contract: `parse(text, symbols=None)` returns an ordinary SymPy expression (a scalar `Expr`
+or a `MatrixExpr`) or raises a `MatcalcError` located at the offending character:
+`MatcalcSyntaxError` for text that is not an expression, `ShapeError` for shapes that do
+not fit. The text is read by a LALR grammar (lark); nothing in it is ever executed.
+
+The syntax (precedence from loosest to tightest)::
+
+    A + B   A - B                   sums
+    A * B   A / c   A .* B   A ./ B products, division by a scalar, entrywise product/quotient
+    -A                              negation
+    A ^ k   A .^ k                  matrix power (X^-1 is the inverse), entrywise power
+    A'                              transpose
+    f(A)  (A)  3  2.5  1e-3  name   calls, parentheses, numbers, names
+
+Functions: tr inv det logdet adj sum norm1 norm2 diag vec kron, and entrywise exp log sin
+cos tan tanh sigmoid softplus sqrt abs; `eye` is the identity, `vector(c)` and `matrix(c)`
+are c times a vector or matrix of ones. Entrywise functions act on each entry of a matrix.
+`diag` of a vector is the diagonal matrix, of a square matrix the vector of its diagonal.
+`norm2` is the Euclidean / Frobenius norm, `norm1` the sum of absolute entries.
+
+Names are typed by their first letter, as on matrixcalculus.org: a–g scalars, h–z column
+vectors, A–Z matrices. Declarations before the expression override that::
+
+    C: symmetric n x n; tr(inv(C))        A, B: 3 x 3; x: 3; x'*A*B*x
+    t: scalar; exp(t*X)                    k: vector; X: matrix; k'*X*k
+
+A shape is `scalar`, `vector`, `matrix`, `D` (a column of length D) or `D x D` (also
+`D×D`, `D*D`), optionally after the word `symmetric`; D is a number or a name.
+Dimensions not declared are symbols inferred from the products (n, m, p, …).
+A 1 x 1 matrix such as x'*A*x is used as a scalar wherever a scalar is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy
+from sympy import MatrixExpr, MatrixSymbol, Symbol
+
+from .errors import MatcalcError, MatcalcSyntaxError, ShapeError
+from .nodes import (Adjugate, Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker,
+                    sigmoid, softplus)
+
+GRAMMAR = r"""
+start: (declaration ";")* expr
+
+declaration: NAME ("," NAME)* ":" shape
+shape: (NAME | NUMBER | TIMES)+
+
+?expr: sum
+?sum: product
+    | sum PLUS product          -> add
+    | sum MINUS product         -> sub
+?product: unary
+    | product TIMES unary       -> mul
+    | product SLASH unary       -> div
+    | product DOTTIMES unary    -> hadamard
+    | product DOTSLASH unary    -> hadamard_div
+?unary: power
+    | MINUS unary               -> neg
+    | PLUS unary                -> pos
+?power: postfix
+    | postfix CARET unary       -> pow
+    | postfix DOTCARET unary    -> hadamard_pow
+?postfix: atom
+    | postfix QUOTE             -> transpose
+?atom: NUMBER                   -> number
+    | NAME                      -> name
+    | NAME "(" [expr ("," expr)*] ")" -> call
+    | "(" expr ")"
+
+NAME: /[A-Za-z][A-Za-z0-9_]*/
+NUMBER: /(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?/
+PLUS: "+"
+MINUS: "-"
+TIMES: "*" | "×"
+SLASH: "/"
+DOTTIMES: ".*"
+DOTSLASH: "./"
+CARET: "^"
+DOTCARET: ".^"
+QUOTE: "'"
+
+%ignore /[ \t\r\n]+/
+"""
+
+#: How terminals are named in "expected …" messages.
+_TERMINALS = {
+    "NAME": "a name", "NUMBER": "a number", "PLUS": "'+'", "MINUS": "'-'", "TIMES": "'*'",
+    "SLASH": "'/'", "DOTTIMES": "'.*'", "DOTSLASH": "'./'", "CARET": "'^'",
+    "DOTCARET": "'.^'", "QUOTE": "\"'\"", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
+    "COLON": "':'", "SEMICOLON": "';'", "$END": "the end",
+}
+
+#: Entrywise functions: name -> the scalar SymPy function.
+ENTRYWISE = {
+    "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos,
+    "tan": sympy.tan, "tanh": sympy.tanh, "sigmoid": sigmoid, "softplus": softplus,
+    "sqrt": sympy.sqrt, "abs": sympy.Abs, "arcsin": sympy.asin, "arccos": sympy.acos,
+    "arctan": sympy.atan,
+}
+
+_DIMENSION_NAMES = ("n", "m", "p", "q", "r", "s", "k", "l", "u", "v", "w")
+
+
+@lru_cache(maxsize=1)
+def _lark_parser():
+    import lark
+    return lark.Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+# --- typed values -----------------------------------------------------------------
+
+
+@dataclass
+class Typed:
+    """A parsed subexpression: its shape (None for a scalar) and how to build it once
+    every dimension is known."""
+
+    shape: tuple | None
+    build: Callable[[], sympy.Basic]
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape is None
+
+
+@dataclass
+class Where:
+    line: int
+    column: int
+
+
+class _Dimensions:
+    """Unification of dimensions: free dimensions (unknowns) are bound to others when a
+    product or sum makes them equal; declared ones (integers, named symbols) never move."""
+
+    def __init__(self):
+        self.bound: dict = {}
+        self.free: list = []
+
+    def fresh(self):
+        d = sympy.Dummy(f"d{len(self.free)}", integer=True, positive=True)
+        self.free.append(d)
+        return d
+
+    def resolve(self, d):
+        d = sympy.sympify(d)
+        while d in self.bound:
+            d = self.bound[d]
+        if d.free_symbols & set(self.bound):
+            return d.xreplace({s: self.resolve(s) for s in d.free_symbols})
+        return d
+
+    def unify(self, a, b) -> bool:
+        a, b = self.resolve(a), self.resolve(b)
+        if a == b:
+            return True
+        if a in self.free:
+            self.bound[a] = b
+            return True
+        if b in self.free:
+            self.bound[b] = a
+            return True
+        if isinstance(a, sympy.Mul) and isinstance(b, sympy.Mul) and len(a.args) == len(b.args):
+            # kron(A, B) * vec(X): products of unknowns, matched factor by factor
+            return all(self.unify(p, q) for p, q in zip(a.args, b.args, strict=True))
+        return False
+
+    def is_one(self, d) -> bool:
+        return self.resolve(d) == 1
+
+
+# --- declarations -----------------------------------------------------------------
+
+
+def parse_shape(text: str, name: str, dims: _Dimensions, dimension_symbol) -> tuple:
+    """A shape string -> ("scalar", None) or (kind, (rows, cols)), kind "matrix" or
+    "symmetric". Raises ValueError with a message for a malformed one."""
+    words = [w for w in re.split(r"\s+|(?<=\w)(?=[×*])|(?<=[×*])(?=\w)", text.strip()) if w]
+    symmetric = bool(words) and words[0] == "symmetric"
+    if symmetric:
+        words = words[1:]
+    if words and words[-1] == "symmetric" and not symmetric:
+        symmetric, words = True, words[:-1]
+
+    def dimension(w):
+        if w.isdigit() and int(w) > 0:
+            return sympy.Integer(int(w))
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", w) and w not in ("x", "scalar", "vector",
+                                                                      "matrix", "symmetric"):
+            return dimension_symbol(w)
+        raise ValueError(f"{w!r} is not a dimension (a positive integer or a name)")
+
+    if words == ["scalar"]:
+        if symmetric:
+            raise ValueError(f"{name}: a scalar cannot be declared symmetric")
+        return "scalar", None
+    if words == ["vector"]:
+        shape = (dims.fresh(), sympy.S.One)
+    elif words in (["matrix"], []):
+        if not words and not symmetric:
+            raise ValueError(f"no shape given for {name}")
+        n = dims.fresh()
+        shape = (n, n) if symmetric else (n, dims.fresh())
+    elif len(words) == 1:
+        shape = (dimension(words[0]), sympy.S.One)
+    elif len(words) == 3 and words[1] in ("x", "×", "*"):
+        shape = (dimension(words[0]), dimension(words[2]))
+    else:
+        raise ValueError(f"{text.strip()!r} is not a shape; write scalar, vector, matrix, "
+                         "n, n x m, or symmetric n x n")
+    if symmetric and shape[0] != shape[1]:
+        raise ValueError(f"the symmetric matrix {name} must be square; got "
+                         f"{shape[0]} x {shape[1]}")
+    return ("symmetric" if symmetric else "matrix"), shape
+
+
+# --- the parser -------------------------------------------------------------------
+
+
+def parse(text: str, symbols: Mapping | None = None):
+    """Parse `text` (matrixcalculus.org syntax) into a SymPy expression, without `eval`.
+
+    symbols: optional mapping from a name to a SymPy `MatrixSymbol` or `Symbol` (used
+        as it is: this is how Python code mixes its own symbols with parsed text) or to a
+        shape string: "scalar", "vector", "matrix", "n", "n x m", "symmetric n x n".
+        Other names are typed by their first letter: a–g scalar, h–z vector, A–Z matrix.
+
+    Raises MatcalcSyntaxError (not an expression) or ShapeError (shapes do not fit),
+    each with line, column and a caret.
+
+    >>> from matcalc import parse, grad, text
+    >>> f = parse("tr(inv(X))")
+    >>> f
+    Trace(X**(-1))
+    >>> X, = f.free_symbols
+    >>> X.shape
+    (n, n)
+    >>> text(grad(f, X))
+    '-(X⁻²)ᵀ'
+    >>> parse("x'*A*x").shape
+    (1, 1)
+    >>> parse("C: symmetric n x n; logdet(C)").free_symbols
+    {C}
+    """
+    if not isinstance(text, str):
+        raise MatcalcSyntaxError(f"parse takes a string; got {type(text).__name__}")
+    if not text.strip():
+        raise MatcalcSyntaxError("empty expression: nothing to parse", source=text, line=1,
+                                 column=1)
+    tree = _syntax_tree(text)
+    try:
+        return _Builder(text, symbols or {}).expression(tree)
+    except RecursionError:
+        raise MatcalcSyntaxError("expression nested too deeply", source=text, line=1,
+                                 column=1) from None
+
+
+def _syntax_tree(text: str):
+    import lark
+    try:
+        return _lark_parser().parse(text)
+    except lark.exceptions.UnexpectedCharacters as err:
+        char = text[err.pos_in_stream]
+        raise MatcalcSyntaxError(f"unexpected character {char!r}", source=text,
+                                 line=err.line, column=err.column) from None
+    except lark.exceptions.UnexpectedToken as err:
+        token = err.token
+        expected = sorted({_TERMINALS.get(t, t) for t in err.expected})
+        if token.type == "$END":
+            lines = text.rstrip().splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
+            what = "unexpected end of input"
+        else:
+            line, column = token.line, token.column
+            what = f"unexpected {str(token)!r}"
+        hint = f"; expected {_one_of(expected)}" if expected and len(expected) <= 6 else ""
+        raise MatcalcSyntaxError(what + hint, source=text, line=line, column=column) from None
+    except lark.exceptions.UnexpectedEOF as err:  # pragma: no cover (LALR reports tokens)
+        raise MatcalcSyntaxError("unexpected end of input", source=text, line=err.line,
+                                 column=err.column) from None
+    except RecursionError:
+        raise MatcalcSyntaxError("expression nested too deeply", source=text, line=1,
+                                 column=1) from None
+
+
+def _one_of(items) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+class _Builder:
+    """Pass over the syntax tree: type each node, unify dimensions, then build SymPy."""
+
+    def __init__(self, text: str, symbols: Mapping):
+        self.text = text
+        self.dims = _Dimensions()
+        self.declared: dict = {}  # name -> ("scalar" | "matrix" | "symmetric", shape)
+        self.given: dict = {}  # name -> a user's SymPy symbol
+        self.dimension_symbols: dict = {}
+        for name, value in symbols.items():
+            self._declare_from_mapping(name, value)
+
+    # errors --------------------------------------------------------------------------
+
+    def error(self, message, where, kind=ShapeError):
+        line, column = (where.line, where.column) if where is not None else (1, 1)
+        return kind(message, source=self.text, line=line, column=column)
+
+    @staticmethod
+    def where(item) -> Where:
+        if hasattr(item, "line") and item.line is not None:
+            return Where(item.line, item.column)
+        meta = item.meta
+        return Where(getattr(meta, "line", 1), getattr(meta, "column", 1))
+
+    # declarations --------------------------------------------------------------------
+
+    def dimension_symbol(self, name: str):
+        return self.dimension_symbols.setdefault(name, Symbol(name))
+
+    def _declare_from_mapping(self, name, value):
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise MatcalcError(f"symbols: {name!r} is not a name")
+        if isinstance(value, (MatrixSymbol, Symbol)):
+            if value.name != name:
+                raise MatcalcError(f"symbols: {name!r} maps to a symbol named {value.name!r}")
+            self.given[name] = value
+            if isinstance(value, MatrixSymbol):
+                self.declared[name] = ("matrix", tuple(value.shape))
+                for d in value.shape:
+                    for s in sympy.sympify(d).free_symbols:
+                        self.dimension_symbols.setdefault(s.name, s)
+            else:
+                self.declared[name] = ("scalar", None)
+            return
+        if not isinstance(value, str):
+            raise MatcalcError(f"symbols: {name} maps to {value!r}; give a MatrixSymbol, a "
+                               "Symbol or a shape string such as 'n x n'")
+        try:
+            self.declared[name] = parse_shape(value, name, self.dims, self.dimension_symbol)
+        except ValueError as err:
+            raise MatcalcError(f"symbols: {name}: {err}") from None
+
+    def declaration(self, tree):
+        *names, shape = tree.children
+        shape_text = " ".join(str(t) for t in shape.children)
+        for token in names:
+            if token in self.given:
+                raise self.error(f"{token} is already given as a SymPy symbol",
+                                 self.where(token), MatcalcSyntaxError)
+            try:
+                self.declared[str(token)] = parse_shape(shape_text, str(token), self.dims,
+                                                        self.dimension_symbol)
+            except ValueError as err:
+                raise self.error(str(err), self.where(shape), MatcalcSyntaxError) from None
+
+    # the expression ------------------------------------------------------------------
+
+    def expression(self, tree):
+        *declarations, expr = tree.children
+        for declaration in declarations:
+            self.declaration(declaration)
+        result = self.visit(expr)
+        self._name_free_dimensions()
+        return result.build()
+
+    def _name_free_dimensions(self):
+        """Unknown dimensions left over get readable names: n, m, p, …"""
+        taken = {s.name for s in self.dimension_symbols.values()} | set(self.declared) \
+            | set(self.given)
+        names = (n for n in _DIMENSION_NAMES + tuple(f"n{i}" for i in range(1, 100))
+                 if n not in taken)
+        for d in self.dims.free:
+            if self.dims.resolve(d) == d:
+                self.dims.bound[d] = self.dimension_symbol(next(names))
+
+    def visit(self, tree) -> Typed:
+        if not hasattr(tree, "data"):  # a bare token cannot reach here: atoms are rules
+            raise self.error(f"unexpected {tree!s}", self.where(tree), MatcalcSyntaxError)
+        return getattr(self, "on_" + tree.data)(tree)
+
+    def shape_text(self, t: Typed) -> str:
+        if t.shape is None:
+            return "scalar"
+        r, c = (self.dims.resolve(d) for d in t.shape)
+        return f"{self._dim_text(r)} x {self._dim_text(c)}"
+
+    def _dim_text(self, d) -> str:
+        return "?" if d in self.dims.free or d.free_symbols & set(self.dims.free) else str(d)
+
+    def is_one_by_one(self, t: Typed) -> bool:
+        return t.shape is not None and all(self.dims.is_one(d) for d in t.shape)
+
+    def scalar(self, t: Typed, what: str, where) -> Typed:
+        """t used as a scalar: itself, or tr(M) for a 1 x 1 matrix M."""
+        if t.is_scalar:
+            return t
+        if self.is_one_by_one(t):
+            return Typed(None, lambda: _as_scalar(t.build()))
+        raise self.error(f"{what} needs a scalar; got a {self.shape_text(t)} matrix", where)
+
+    def square(self, t: Typed, what: str, where):
+        r, c = (self.dims.resolve(d) for d in t.shape)
+        if (r == 1) != (c == 1) and (r in self.dims.free or c in self.dims.free):
+            raise self.error(f"{what} of a {self.shape_text(t)} vector", where)
+        if not self.dims.unify(*t.shape):
+            raise self.error(f"{what} of a non-square {self.shape_text(t)} matrix", where)
+
+    # leaves ---------------------------------------------------------------------------
+
+    def on_number(self, tree):
+        token = tree.children[0]
+        value = sympy.Rational(str(token)) if any(c in token for c in ".eE") \
+            else sympy.Integer(str(token))
+        return Typed(None, lambda: value)
+
+    def on_name(self, tree):
+        token = tree.children[0]
+        name = str(token)
+        if name == "eye":
+            n = self.dims.fresh()
+            return Typed((n, n), lambda: sympy.Identity(self.dims.resolve(n)))
+        if name in FUNCTIONS or name in ENTRYWISE:
+            raise self.error(f"{name} is a function; write {name}(…)", self.where(token),
+                             MatcalcSyntaxError)
+        return self.symbol(name)
+
+    def symbol(self, name: str) -> Typed:
+        if name not in self.declared:
+            first = name[0]
+            if "a" <= first <= "g":
+                self.declared[name] = ("scalar", None)
+            elif first.islower():
+                self.declared[name] = ("matrix", (self.dims.fresh(), sympy.S.One))
+            else:
+                self.declared[name] = ("matrix", (self.dims.fresh(), self.dims.fresh()))
+        kind, shape = self.declared[name]
+        if name in self.given:
+            given = self.given[name]
+            return Typed(shape, lambda: given)
+        if kind == "scalar":
+            return Typed(None, lambda: Symbol(name))
+        cls = SymmetricMatrixSymbol if kind == "symmetric" else MatrixSymbol
+        return Typed(shape, lambda: cls(name, *(self.dims.resolve(d) for d in shape)))
+
+    # operators ------------------------------------------------------------------------
+
+    def operands(self, tree):
+        left, op, right = tree.children
+        return self.visit(left), self.where(op), self.visit(right)
+
+    def on_add(self, tree, sign=1):
+        L, where, R = self.operands(tree)
+        what = "sum" if sign == 1 else "difference"
+        if L.is_scalar != R.is_scalar:
+            L, R = (self.scalar(L, what, where), self.scalar(R, what, where))
+        elif not L.is_scalar:
+            if not (self.dims.unify(L.shape[0], R.shape[0])
+                    and self.dims.unify(L.shape[1], R.shape[1])):
+                raise self.error(f"{what} of {self.snippet(tree.children[0])} "
+                                 f"({self.shape_text(L)}) and {self.snippet(tree.children[2])} "
+                                 f"({self.shape_text(R)}): shapes differ", where)
+        return Typed(L.shape, lambda: L.build() + sign * R.build())
+
+    def on_sub(self, tree):
+        return self.on_add(tree, sign=-1)
+
+    def on_neg(self, tree):
+        t = self.visit(tree.children[1])
+        return Typed(t.shape, lambda: -t.build())
+
+    def on_pos(self, tree):
+        return self.visit(tree.children[1])
+
+    def on_mul(self, tree):
+        L, where, R = self.operands(tree)
+        if L.is_scalar or R.is_scalar:
+            return Typed(L.shape or R.shape, lambda: L.build() * R.build())
+        inner = (self.dims.resolve(L.shape[1]), self.dims.resolve(R.shape[0]))
+        if inner[0] != inner[1] and (self.is_one_by_one(L) or self.is_one_by_one(R)):
+            # (x'y) A and A (x'y): a 1 x 1 factor whose neighbour does not already fit it is
+            # a scalar, as on matrixcalculus.org
+            L, R = (self.scalar(t, "product", where) if self.is_one_by_one(t) else t
+                    for t in (L, R))
+            return Typed(L.shape or R.shape, lambda: L.build() * R.build())
+        if self.dims.unify(L.shape[1], R.shape[0]):
+            return Typed((L.shape[0], R.shape[1]), lambda: L.build() * R.build())
+        left, right = tree.children[0], tree.children[2]
+        raise self.error(f"product {self.snippet(left)} ({self.shape_text(L)}) times "
+                         f"{self.snippet(right)} ({self.shape_text(R)}): columns and rows "
+                         "differ", where)
+
+    def on_div(self, tree):
+        L, where, R = self.operands(tree)
+        if not R.is_scalar and not self.is_one_by_one(R):
+            raise self.error(f"division by a {self.shape_text(R)} matrix; write inv(…) or "
+                             "./ for the entrywise quotient", where)
+        R = self.scalar(R, "division", where)
+        if L.is_scalar:
+            return Typed(None, lambda: L.build() / R.build())
+        return Typed(L.shape, lambda: (1 / R.build()) * L.build())
+
+    def same_shape(self, L, R, what, where):
+        if not (self.dims.unify(L.shape[0], R.shape[0])
+                and self.dims.unify(L.shape[1], R.shape[1])):
+            raise self.error(f"{what} of a {self.shape_text(L)} and a "
+                             f"{self.shape_text(R)} matrix: shapes differ", where)
+
+    def snippet(self, tree) -> str:
+        """The source text of a syntax-tree node (shortened)."""
+        meta = getattr(tree, "meta", tree)
+        start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
+        if start is None or end is None:
+            return "?"
+        s = self.text[start:end]
+        return s if len(s) <= 30 else s[:27] + "..."
+
+    def on_hadamard(self, tree):
+        L, where, R = self.operands(tree)
+        if L.is_scalar or R.is_scalar:
+            return Typed(L.shape or R.shape, lambda: L.build() * R.build())
+        self.same_shape(L, R, "entrywise product", where)
+        return Typed(L.shape, lambda: sympy.HadamardProduct(L.build(), R.build()))
+
+    def on_hadamard_div(self, tree):
+        L, where, R = self.operands(tree)
+        if R.is_scalar:
+            return Typed(L.shape, lambda: (1 / R.build()) * L.build())
+        if L.is_scalar:
+            return Typed(R.shape, lambda: L.build() * sympy.HadamardPower(R.build(), -1))
+        self.same_shape(L, R, "entrywise quotient", where)
+        return Typed(L.shape, lambda: sympy.HadamardProduct(
+            L.build(), sympy.HadamardPower(R.build(), -1)))
+
+    def on_pow(self, tree):
+        L, where, R = self.operands(tree)
+        k = self.scalar(R, "an exponent", where)
+        if L.is_scalar or self.is_one_by_one(L):
+            base = self.scalar(L, "power", where)
+            return Typed(None, lambda: base.build() ** k.build())
+        self.square(L, "matrix power", where)
+        return Typed(L.shape, lambda: _matrix_power(L.build(), k.build()))
+
+    def on_hadamard_pow(self, tree):
+        L, where, R = self.operands(tree)
+        k = self.scalar(R, "an exponent", where)
+        if L.is_scalar:
+            return Typed(None, lambda: L.build() ** k.build())
+        return Typed(L.shape, lambda: sympy.HadamardPower(L.build(), k.build()))
+
+    def on_transpose(self, tree):
+        t = self.visit(tree.children[0])
+        if t.is_scalar:
+            return t
+        return Typed((t.shape[1], t.shape[0]), lambda: t.build().T)
+
+    # calls ------------------------------------------------------------------------------
+
+    def on_call(self, tree):
+        token, *arguments = tree.children
+        name, where = str(token), self.where(token)
+        args = [self.visit(a) for a in arguments]
+        if name in ENTRYWISE:
+            self.arity(name, args, 1, where)
+            return self.entrywise(ENTRYWISE[name], args[0], name, where)
+        if name in FUNCTIONS:
+            arity, rule = FUNCTIONS[name]
+            self.arity(name, args, arity, where)
+            return rule(self, *args, where=where)
+        if name in self.declared or name in self.given or name == "eye" or len(name) == 1:
+            raise self.error(f"{name} is not a function; write {name}*(…) for a product",
+                             where, MatcalcSyntaxError)
+        known = ", ".join(sorted(set(FUNCTIONS) | set(ENTRYWISE)))
+        raise self.error(f"unknown function {name}; known: {known}", where,
+                         MatcalcSyntaxError)
+
+    def arity(self, name, args, arity, where):
+        if len(args) != arity:
+            raise self.error(f"{name} takes {arity} argument{'s' if arity > 1 else ''}, "
+                             f"got {len(args)}", where, MatcalcSyntaxError)
+
+    def entrywise(self, function, t, name, where):
+        if t.is_scalar or self.is_one_by_one(t):
+            s = self.scalar(t, name, where)
+            return Typed(None, lambda: function(s.build()))
+        return Typed(t.shape, lambda: elementwise(function, t.build()))
+
+    def f_tr(self, t, where):
+        if t.is_scalar:
+            return t
+        self.square(t, "trace", where)
+        return Typed(None, lambda: sympy.Trace(t.build()))
+
+    def f_det(self, t, where):
+        if t.is_scalar:
+            return t
+        self.square(t, "determinant", where)
+        return Typed(None, lambda: sympy.Determinant(t.build()))
+
+    def f_logdet(self, t, where):
+        d = self.f_det(t, where)
+        return Typed(None, lambda: sympy.log(d.build()))
+
+    def f_inv(self, t, where):
+        if t.is_scalar:
+            return Typed(None, lambda: 1 / t.build())
+        self.square(t, "inverse", where)
+        return Typed(t.shape, lambda: t.build().I)
+
+    def f_adj(self, t, where):
+        self.matrix(t, "adj", where)
+        self.square(t, "adjugate", where)
+        return Typed(t.shape, lambda: Adjugate(t.build()))
+
+    def f_sum(self, t, where):
+        if t.is_scalar:
+            return t
+        r, c = t.shape
+        return Typed((sympy.S.One, sympy.S.One), lambda: (
+            _ones_row(self.dims.resolve(r)) * t.build()
+            * sympy.OneMatrix(self.dims.resolve(c), 1)))
+
+    def f_norm2(self, t, where):
+        if t.is_scalar:
+            return Typed(None, lambda: sympy.Abs(t.build()))
+        return Typed(None, lambda: Norm(t.build()))
+
+    def f_norm1(self, t, where):
+        return self.f_sum(self.entrywise(sympy.Abs, t, "norm1", where), where)
+
+    def f_diag(self, t, where):
+        self.matrix(t, "diag", where)
+        if self.dims.is_one(t.shape[1]):
+            n = t.shape[0]
+            return Typed((n, n), lambda: sympy.DiagMatrix(t.build()))
+        self.square(t, "diag (the diagonal)", where)
+        return Typed((t.shape[0], sympy.S.One), lambda: sympy.DiagonalOf(t.build()))
+
+    def f_vec(self, t, where):
+        self.matrix(t, "vec", where)
+        r, c = t.shape
+        return Typed((r * c, sympy.S.One), lambda: Vec(t.build()))
+
+    def f_kron(self, L, R, where):
+        if L.is_scalar or R.is_scalar:
+            return Typed(L.shape or R.shape, lambda: L.build() * R.build())
+        shape = (L.shape[0] * R.shape[0], L.shape[1] * R.shape[1])
+        return Typed(shape, lambda: kronecker(L.build(), R.build()))
+
+    def f_vector(self, t, where):
+        c = self.scalar(t, "vector(c)", where)
+        n = self.dims.fresh()
+        return Typed((n, sympy.S.One), lambda: _times(
+            c.build(), sympy.OneMatrix(self.dims.resolve(n), 1)))
+
+    def f_matrix(self, t, where):
+        c = self.scalar(t, "matrix(c)", where)
+        n, m = self.dims.fresh(), self.dims.fresh()
+        return Typed((n, m), lambda: _times(
+            c.build(), sympy.OneMatrix(self.dims.resolve(n), self.dims.resolve(m))))
+
+    def matrix(self, t, what, where):
+        if t.is_scalar:
+            raise self.error(f"{what} needs a matrix or vector; got a scalar", where)
+
+
+#: Functions other than the entrywise ones: name -> (arity, rule(builder, *args, where)).
+FUNCTIONS = {
+    "tr": (1, _Builder.f_tr), "det": (1, _Builder.f_det), "logdet": (1, _Builder.f_logdet),
+    "inv": (1, _Builder.f_inv), "adj": (1, _Builder.f_adj), "sum": (1, _Builder.f_sum),
+    "norm1": (1, _Builder.f_norm1), "norm2": (1, _Builder.f_norm2),
+    "diag": (1, _Builder.f_diag), "vec": (1, _Builder.f_vec), "kron": (2, _Builder.f_kron),
+    "vector": (1, _Builder.f_vector), "matrix": (1, _Builder.f_matrix),
+}
+
+
+def _as_scalar(M):
+    return sympy.Trace(M) if isinstance(M, MatrixExpr) else M
+
+
+def _ones_row(n):
+    return sympy.OneMatrix(1, n)
+
+
+def _times(c, M):
+    return M if c == 1 else c * M
+
+
+def _matrix_power(M, k):
+    if k == -1:
+        return M.I
+    if k == 1:
+        return M
+    return sympy.MatPow(M, k)

@@ -1,0 +1,110 @@
+"""The command line, run as a user runs it: a process, its stdout, stderr and exit status."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcalc import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, stdin=None):
+    """`matcalc ARGS` (the installed script when there is one, else python -m matcalc)."""
+    script = Path(sys.executable).parent / "matcalc"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "matcalc"]
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run(command + list(args), capture_output=True, text=True, cwd=ROOT,
+                          timeout=300, env=env, input=stdin)
+
+
+def test_gradient_in_text():
+    out = run("tr(inv(X))", "--wrt", "X")
+    assert (out.returncode, out.stdout, out.stderr) == (0, "-(X⁻²)ᵀ\n", "")
+
+
+def test_variable_is_found_when_there_is_only_one():
+    assert run("log(det(X))").stdout == "X⁻ᵀ\n"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["log(det(X))", "--latex"], "X^{-\\top}\n"),
+    (["inv(X)", "--wrt", "X", "--index"], "X^{-1}_{ik} X^{-1}_{lj}"),
+    (["x'*A*x", "--wrt", "x", "--hessian"], "A + Aᵀ\n"),
+    (["inv(C)", "--wrt", "C", "--symmetric"], "-C⁻¹ ⊠ C⁻¹ : 𝕀ₛ\n"),
+    (["log(det(X))", "--symmetric=entries"], "2 X⁻¹ - I ∘ X⁻¹\n"),
+    (["tr(X)", "--diagonal"], "I\n"),
+    (["C: symmetric n x n; logdet(C)", "--wrt", "C"], "C⁻¹\n"),
+    (["logdet(C)", "--let", "C: symmetric n x n"], "C⁻¹\n"),
+    (["inv(X)", "--wrt", "X"], "-X⁻¹ ⊠ X⁻ᵀ\n"),
+])
+def test_options(args, expected):
+    out = run(*args)
+    assert out.returncode == 0, out.stderr
+    assert expected in out.stdout
+
+
+def test_steps_write_the_derivation():
+    out = run("tr(inv(X))", "--wrt", "X", "--steps")
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("d tr(X⁻¹) = tr(d(X⁻¹))")
+    assert "inverse: d(X⁻¹) = -X⁻¹ dX X⁻¹" in out.stdout
+    assert lines[-1].strip().startswith("⇒ ∂f/∂X = -(X⁻²)ᵀ")
+    latex = run("tr(inv(X))", "--wrt", "X", "--steps", "--latex").stdout
+    assert latex.startswith("\\begin{align*}") and "\\text{inverse}" in latex
+
+
+def test_check_prints_the_largest_error():
+    out = run("x'*A*x + sum(exp(x))", "--wrt", "x", "--check")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1].startswith("check: ok: max error")
+    out = run("x'*A*x", "--wrt", "x", "--hessian", "--check")
+    assert out.returncode == 0 and "check: ok" in out.stdout
+
+
+def test_a_failed_check_exits_3(monkeypatch, capsys):
+    import matcalc
+    monkeypatch.setattr(matcalc, "grad", lambda f, X, **kw: 2 * X)  # a wrong gradient
+    assert cli.main(["tr(inv(X))", "--check"]) == cli.EXIT_CHECK_FAILED
+    assert "MISMATCH" in capsys.readouterr().err.upper()
+
+
+@pytest.mark.parametrize("args, status, words", [
+    (["tr(X))"], 2, "unexpected ')'"),
+    (["__import__('os').system('echo hi')"], 2, "unexpected character '_'"),
+    (["A*B", "--let", "A, B: n x m"], 2, "columns and rows differ"),
+    (["tr(X)", "--wrt", "Y"], 2, "no symbol Y"),
+    (["x'*A*x"], 2, "--wrt"),
+    (["tr(X)", "--symmetric=foo"], 2, "--symmetric=entries"),
+    (["tr(X)", "--let", "nonsense"], 2, "NAME: SHAPE"),
+    (["sin(X)*A", "--wrt", "X"], 1, "no forward rule"),
+    (["tr(X)", "--index"], 2, "--index writes fourth-order results"),
+])
+def test_errors_are_one_message_and_an_exit_status(args, status, words):
+    out = run(*args)
+    assert out.returncode == status
+    assert words in out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_syntax_errors_show_a_caret_under_the_column():
+    err = run("tr(X))").stderr.splitlines()
+    assert err[0].startswith("matcalc: error: unexpected ')'")
+    assert err[1] == "  tr(X))" and err[2] == "       ^"
+
+
+def test_injection_runs_nothing(tmp_path):
+    marker = tmp_path / "pwned"
+    out = run(f"__import__('os').system('touch {marker}')")
+    assert out.returncode == 2 and not marker.exists()
+
+
+def test_version_and_help():
+    assert run("--version").stdout.startswith("matcalc ")
+    helptext = run("--help").stdout
+    for option in ("--wrt", "--latex", "--index", "--steps", "--hessian", "--symmetric",
+                   "--check", "exit status"):
+        assert option in helptext

@@ -1,0 +1,274 @@
+"""matcalc.parse: matrixcalculus.org's syntax, shapes inferred, errors located, no eval;
+and matcalc.syntax, the printer whose text parse reads back."""
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardProduct,
+                   Identity, MatrixSymbol, OneMatrix, Symbol, Trace, log)
+
+import matcalc
+from matcalc import MatcalcSyntaxError, ShapeError, parse, syntax
+from matcalc.nodes import Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker, normalise
+
+n, m, p, q = sympy.symbols("n m p q")
+
+
+# --- the examples of matrixcalculus.org's documentation page (and the seeds) ---------
+
+DOCUMENTATION_EXAMPLES = [
+    "0.5*x'*A*x", "A*exp(x)", "(y.*v)'*x", "a^b", "norm1(A*x-y)", "norm2(A*x-y)^2",
+    "sum(log(exp(-y.*(X*w)) + vector(1)))", "tr(A*X'*B*X*C)", "log(det(inv(X)))",
+    "sin(x)'*y", "x'*A*x + c*sin(y)'*x",
+]
+
+
+@pytest.mark.parametrize("text", DOCUMENTATION_EXAMPLES)
+def test_documentation_examples_parse_and_differentiate(text):
+    f = parse(text)
+    variables = [s for s in f.free_symbols if s.name in "xwX"] or sorted(
+        f.free_symbols, key=lambda s: s.name)[:1]
+    for X in variables:
+        result = matcalc.check(f, X)
+        assert result.ok, f"{text} by {X}: {result}"
+
+
+def test_documentation_examples_build_the_expected_expressions():
+    x, y, v, w = (MatrixSymbol(s, n, 1) for s in "xyvw")
+    A = MatrixSymbol("A", n, n)
+    assert parse("0.5*x'*A*x") == sympy.Rational(1, 2) * x.T * A * x
+    assert parse("log(det(inv(X)))") == log(Determinant(MatrixSymbol("X", n, n).I))
+    assert parse("a^b") == Symbol("a") ** Symbol("b")
+    assert parse("norm2(A*x-y)^2", {"A": A, "x": x, "y": y}) == Norm(A * x - y) ** 2
+    assert parse("(y.*v)'*x", {"x": x, "y": y, "v": v}) == HadamardProduct(y, v).T * x
+    assert parse("A*exp(x)", {"A": A, "x": x}) == A * elementwise(sympy.exp, x)
+    f = parse("sum(log(exp(-y.*(X*w)) + vector(1)))")
+    assert f.shape == (1, 1)
+    assert matcalc.text(f) == "𝟏ᵀ log(exp((-y) ∘ (X w)) + 𝟏)"
+
+
+def test_seed_formulas():
+    X = MatrixSymbol("X", n, n)
+    assert parse("tr(inv(X))") == Trace(X.I)
+    assert matcalc.text(matcalc.grad(parse("tr(inv(X))"), X)) == "-(X⁻²)ᵀ"
+    assert matcalc.text(matcalc.grad(parse("log(det(X))"), X)) == "X⁻ᵀ"
+    C = parse("C: symmetric n x n; C")
+    assert isinstance(C, SymmetricMatrixSymbol)
+    assert matcalc.text(matcalc.jacobian(parse("C: symmetric n x n; inv(C)"), C)) \
+        == "-C⁻¹ ⊠ C⁻¹ : 𝕀ₛ"
+
+
+# --- types and shapes -----------------------------------------------------------------
+
+
+def test_names_are_typed_by_first_letter():
+    f = parse("a*x'*A*x")
+    assert Symbol("a") in f.free_symbols
+    shapes = {s.name: s.shape for s in f.atoms(MatrixSymbol)}
+    assert shapes == {"x": (n, 1), "A": (n, n)}
+
+
+def test_dimensions_are_inferred_from_products():
+    f = parse("tr(A*X'*B*X*C)")
+    shapes = {s.name: tuple(s.shape) for s in f.atoms(MatrixSymbol)}
+    X, B = shapes["X"], shapes["B"]
+    assert B == (X[0], X[0])
+    assert shapes["A"][1] == X[1] and shapes["C"][0] == X[1]
+    assert shapes["A"][0] == shapes["C"][1]
+
+
+def test_symbols_mapping_uses_the_given_objects():
+    X = MatrixSymbol("X", 3, 3)
+    t = Symbol("t", positive=True)
+    f = parse("t*tr(X)", symbols={"X": X, "t": t})
+    assert f == t * Trace(X)
+    assert f.free_symbols == {X, t}
+
+
+@pytest.mark.parametrize("shape, expected", [
+    ("n x n", (n, n)), ("m x 1", (m, 1)), ("3 x 3", (3, 3)), ("n×m", (n, m)),
+    ("n*m", (n, m)), ("n", (n, 1)),
+])
+def test_shape_strings(shape, expected):
+    assert parse("Y", {"Y": shape}).shape == expected
+
+
+def test_shape_strings_for_scalars_vectors_and_symmetric_matrices():
+    assert parse("z", {"z": "scalar"}) == Symbol("z")
+    assert parse("K", {"K": "vector"}).shape[1] == 1
+    S = parse("S", {"S": "symmetric n x n"})
+    assert isinstance(S, SymmetricMatrixSymbol) and S.shape == (n, n)
+    assert isinstance(parse("S", {"S": "symmetric"}), SymmetricMatrixSymbol)
+
+
+def test_inline_declarations():
+    f = parse("A, B: 3 x 3; x: 3; x'*A*B*x")
+    assert {s.shape for s in f.atoms(MatrixSymbol)} == {(3, 3), (3, 1)}
+    assert parse("t: scalar; k: vector; t*k").shape == (n, 1)
+
+
+def test_one_by_one_matrices_are_scalars_where_a_scalar_is_needed():
+    x = MatrixSymbol("x", n, 1)
+    A = MatrixSymbol("A", n, n)
+    assert parse("exp(x'*x)") == sympy.exp(Trace(x.T * x))
+    assert parse("(x'*x)*A", {"A": A, "x": x}) == Trace(x.T * x) * A
+    assert parse("a + x'*x") == Symbol("a") + Trace(x.T * x)
+    assert parse("x/(x'*x)") == x / Trace(x.T * x)
+
+
+def test_operators():
+    X, Y = MatrixSymbol("X", n, m), MatrixSymbol("Y", n, m)
+    assert parse("X.*Y") == HadamardProduct(X, Y)
+    assert parse("X./Y") == HadamardProduct(X, HadamardPower(Y, -1))
+    assert parse("X.^2") == HadamardPower(X, 2)
+    S = MatrixSymbol("S", n, n)
+    assert parse("S^-1") == S.I
+    assert parse("S^3") == S**3
+    assert parse("-S'", {"S": S}) == -S.T
+    assert parse("2^3^2") == 2**9  # ^ is right-associative
+    assert parse("-a^2") == -Symbol("a") ** 2  # unary minus binds looser than ^
+    assert parse("1e-3*S", {"S": S}) == sympy.Rational(1, 1000) * S
+    assert parse("S/2", {"S": S}) == S / 2
+
+
+def test_functions():
+    x, X = MatrixSymbol("x", n, 1), MatrixSymbol("X", n, n)
+
+    def P(text, symbols=None):
+        return parse(text, symbols or {"x": x, "X": X})
+
+    assert P("diag(x)") == DiagMatrix(x)
+    assert P("diag(X)") == DiagonalOf(X)
+    assert P("vec(X)", {"X": X}) == Vec(X)
+    assert P("logdet(X)") == log(Determinant(X))
+    assert P("eye + X") == Identity(n) + X
+    assert P("vector(1)'*x") == OneMatrix(1, n) * x
+    assert P("sum(X)") == OneMatrix(1, n) * X * OneMatrix(n, 1)
+    assert P("norm2(X)") == Norm(X)
+    assert P("sqrt(X)") == HadamardPower(X, sympy.Rational(1, 2))
+    assert P("sigmoid(X)") == elementwise(matcalc.sigmoid, X)
+    A, B = MatrixSymbol("A", n, m), MatrixSymbol("B", p, q)
+    assert parse("kron(A, B)", {"A": A, "B": B}) == kronecker(A, B)
+    assert parse("kron(A, B)*vec(Z)").shape == (parse("kron(A, B)*vec(Z)").shape[0], 1)
+
+
+# --- errors -------------------------------------------------------------------------
+
+MALFORMED = [  # (text, column of the caret, words of the message)
+    ("tr(X))", 6, "unexpected ')'"),
+    ("X*", 3, "end of input"),
+    ("(((X)", 6, "end of input"),
+    ("X + * Y", 5, "unexpected '*'"),
+    ("X $ Y", 3, "unexpected character '$'"),
+    ("2..3", 2, "unexpected"),
+    ("tr()", 1, "tr takes 1 argument, got 0"),
+    ("tr(X,)", 6, "unexpected ')'"),
+    ("foo(X)", 1, "unknown function foo"),
+    ("X(2)", 1, "X is not a function"),
+    ("tr", 1, "tr is a function"),
+    ("kron(A)", 1, "kron takes 2 arguments"),
+    ("tr(A, B)", 1, "tr takes 1 argument"),
+    ("x: n x; x", 4, "not a shape"),
+    ("x: symmetric n x m; x", 4, "must be square"),
+    ("", 1, "empty expression"),
+    ("__import__('os').system('echo hi')", 1, "unexpected character '_'"),
+    ("X.T", 2, "unexpected"),
+    ("lambda: 0", 10, "unexpected end of input"),
+    ("x'*A*y; import os", 7, "unexpected ';'"),
+]
+
+
+@pytest.mark.parametrize("text, column, words", MALFORMED)
+def test_malformed_input_is_a_located_syntax_error(text, column, words):
+    with pytest.raises(MatcalcSyntaxError) as info:
+        parse(text)
+    err = info.value
+    assert words in err.message
+    assert (err.line, err.column) == (1, column)
+    caret_line = str(err).splitlines()[-1]
+    assert caret_line.index("^") - 2 == column - 1  # the caret sits under the column
+
+
+SHAPE_ERRORS = [
+    ("A, B: n x m; A*B", 15, ["A (n x m)", "B (n x m)"]),
+    ("A: 2 x 3; B: 3 x 3; A + B", 23, ["2 x 3", "3 x 3"]),
+    ("A: 2 x 3; inv(A)", 11, ["inverse", "2 x 3"]),
+    ("A: 2 x 3; tr(A)", 11, ["trace", "2 x 3"]),
+    ("A: 2 x 3; B: 3 x 2; A.*B", 22, ["entrywise product", "2 x 3", "3 x 2"]),
+    ("A / B", 3, ["division by"]),
+    ("inv(x)", 1, ["inverse", "vector"]),
+    ("a + X", 3, ["sum needs a scalar"]),
+]
+
+
+@pytest.mark.parametrize("text, column, words", SHAPE_ERRORS)
+def test_shape_mismatch_names_both_shapes_and_points_at_the_operator(text, column, words):
+    with pytest.raises(ShapeError) as info:
+        parse(text)
+    err = info.value
+    assert err.column == column, str(err)
+    for w in words:
+        assert w in err.message
+
+
+def test_injection_attempts_never_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for text in ["__import__('os').system('touch pwned')", "exec('x=1')",
+                 "open('pwned', 'w')", "X.__class__", "eval(\"1\")"]:
+        with pytest.raises(matcalc.MatcalcError):
+            parse(text)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    text = "(" * 5000 + "X" + ")" * 5000
+    try:
+        assert parse(text) == MatrixSymbol("X", n, m)
+    except MatcalcSyntaxError as err:
+        assert "nested too deeply" in err.message
+
+
+def test_bad_symbols_mapping():
+    with pytest.raises(matcalc.MatcalcError, match="symbols: X maps to 3"):
+        parse("X", {"X": 3})
+    with pytest.raises(matcalc.MatcalcError, match="not a shape"):
+        parse("X", {"X": "n by m"})
+    with pytest.raises(matcalc.MatcalcError, match="named 'Y'"):
+        parse("X", {"X": MatrixSymbol("Y", 2, 2)})
+
+
+# --- round trip ---------------------------------------------------------------------
+
+
+def test_syntax_round_trips_examples():
+    for text in DOCUMENTATION_EXAMPLES + ["kron(A, B)*vec(X)", "X^-2 - 3*A'", "inv(X')"]:
+        e = parse(text)
+        assert parse(syntax(e, declare=True)) == e, text
+
+
+def _round_trip(e):
+    """parse(syntax(e)) is e, up to SymPy's canonical forms: the same value at a random
+    point, and printing it again gives the same text (a fixed point)."""
+    e = normalise(e)
+    text = syntax(e, declare=True)
+    back = parse(text)
+    if back == e:
+        return
+    assert syntax(back, declare=True) == text or syntax(parse(syntax(back, declare=True)),
+                                                        declare=True) == syntax(back, True)
+    dims = {name: 3 for name in "nmpqrs"}  # a lone eye gets a dimension of its own
+    point = matcalc.verify.random_point([e], None, seed=1, dims=dims)
+    np.testing.assert_allclose(np.asarray(matcalc.evaluate(back, point), dtype=float),
+                               np.asarray(matcalc.evaluate(e, point), dtype=float),
+                               rtol=1e-9, atol=1e-9)
+
+
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_syntax_round_trips_random_expressions(data):
+    import test_properties as generators
+    e = data.draw(st.one_of(generators.scalar_combinations, generators.matrices(),
+                            generators.entrywise_scalars, generators.entrywise_matrices()))
+    _round_trip(e)
