@@ -396,7 +396,8 @@ def _latex_in_matcalc_notation(self, printer=None):
     """SymPy's `latex()` (and so Jupyter with `sympy.init_printing()`) writes matcalc's own
     nodes in matcalc's notation: exp(X) entrywise, ‖X‖_F, vec(X), adj(X), d(X⁻¹), A : B."""
     from .printing.latex import MatrixLatexPrinter
-    return MatrixLatexPrinter()._print(self)
+    p = printer if isinstance(printer, MatrixLatexPrinter) else MatrixLatexPrinter()
+    return p.print_node(self)
 
 
 for _node in (MatrixDifferential, DifferentialOf, MatrixDifferentialOf, DoubleDot, Vec,

@@ -109,7 +109,7 @@ def test_differential_is_linear_in_dX_and_named_after_the_variable():
     df = matcalc.differential(Determinant(X), X)
     assert matcalc.text(df) == "det(X) tr(X⁻¹ dX)"
     assert matcalc.latex(df) == (r"\det\left(X\right) "
-                                 r"\operatorname{tr}\left(X^{-1} \mathrm{d}X\right)")
+                                 r"\operatorname{tr}\left(X^{-1} \, \mathrm{d}X\right)")
     assert matcalc.text(matcalc.differential(Trace(X * Y), Y)) == "tr(X dY)"
 
 

@@ -21,10 +21,6 @@ _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 class MatrixLatexPrinter(LatexPrinter):
     """SymPy's LatexPrinter with the notation of matrix-calculus papers."""
 
-    # matcalc's nodes have a `_latex` for SymPy's own printer that calls this one; this
-    # printer dispatches by _print_<Class> only.
-    printmethod = "_matcalc_latex"
-
 
     def __init__(self, transpose: str = "top", bold: bool = False):
         if transpose not in _MARKS:
@@ -32,6 +28,15 @@ class MatrixLatexPrinter(LatexPrinter):
         super().__init__()
         self.mark = _MARKS[transpose]
         self.bold = bold
+
+    def print_node(self, e) -> str:
+        """e by this printer's _print_<Class> method (for the `_latex` hooks of matcalc's
+        nodes, which SymPy's printers call first)."""
+        for cls in type(e).__mro__:
+            method = getattr(self, "_print_" + cls.__name__, None)
+            if method is not None:
+                return method(e)
+        return self.emptyPrinter(e)
 
     def _matrix_name(self, name: str) -> str:
         s = self._print(sympy.Symbol(name))
@@ -164,8 +169,13 @@ class MatrixLatexPrinter(LatexPrinter):
         coeff, factors = e.as_coeff_matrices()
         grouping = (sympy.MatAdd,) if len(factors) == 1 else (
             sympy.MatAdd, sympy.HadamardProduct, sympy.KroneckerProduct, sympy.DiagonalMatrix)
-        body = " ".join(self._wrap(f) if isinstance(f, grouping) else self._print(f)
-                        for f in factors)
+        printed = [self._wrap(f) if isinstance(f, grouping) else self._print(f)
+                   for f in factors]
+        body = printed[0]
+        for prev, f, s in zip(factors, factors[1:], printed[1:], strict=False):
+            # a thin space sets off a differential: X^{-1} \, dX \, X^{-1}
+            body += r" \, " if _is_differential(prev) or _is_differential(f) else " "
+            body += s
         return self.with_coefficient(coeff, body)
 
     def with_coefficient(self, coeff, body: str) -> str:
@@ -191,6 +201,11 @@ class MatrixLatexPrinter(LatexPrinter):
             else:
                 out = s
         return out
+
+
+def _is_differential(M) -> bool:
+    """dX or dXᵀ."""
+    return isinstance(M.arg if isinstance(M, sympy.Transpose) else M, MatrixDifferential)
 
 
 def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:

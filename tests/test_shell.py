@@ -1,0 +1,132 @@
+"""The interactive shell: its commands, and a session driven through a pseudo-terminal the
+way a person types (prompt, line editing, history, Ctrl-D)."""
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from matcalc.shell import Shell
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT = "matcalc> "
+
+
+def test_commands():
+    shell = Shell()
+    assert shell.execute("d/dX tr(inv(X))") == "-(X⁻²)ᵀ"
+    assert shell.execute("grad log(det(C)) wrt C symmetric") == "C⁻¹"
+    assert shell.execute("grad log(det(X)) wrt X entries") == "2 X⁻¹ - I ∘ X⁻¹"
+    assert shell.execute("hess x'*A*x wrt x") == "A + Aᵀ"
+    assert shell.execute(":let C symmetric n x n") == "C: symmetric n x n"
+    assert shell.execute("d/dC logdet(C)") == "C⁻¹"
+    assert shell.execute(":latex") == "output: latex"
+    assert shell.execute("d/dC inv(C)") == "- C^{-1} \\boxtimes C^{-1} : \\mathbb{I}_s"
+    assert shell.execute(":text") == "output: text"
+    assert shell.execute(":steps") == "steps: on"
+    assert "inverse: d(X⁻¹) = -X⁻¹ dX X⁻¹" in shell.execute("d/dX tr(inv(X))")
+    assert shell.execute(":steps") == "steps: off"
+    assert shell.execute("grad tr(X) wrt X check").endswith("(relative 0, tolerance 1e-06)") \
+        or "check: ok" in shell.execute("grad tr(X) wrt X check")
+    assert shell.execute("x'*A*x").startswith("xᵀ A x    (1 x 1")
+    assert shell.execute(":unlet C").endswith("declared: none")
+    assert "d/dX" in shell.execute(":help")
+
+
+def test_errors_are_replies_not_crashes():
+    shell = Shell()
+    reply = shell.execute("d/dX tr(X))")
+    assert reply.startswith("error: unexpected ')'") and reply.endswith("^")
+    assert shell.execute(":frobnicate").startswith("error: unknown command")
+    assert shell.execute("d/dY tr(X)").startswith("error: --wrt Y")
+    assert shell.execute("d/dX sin(X)*A").startswith("error: no forward rule")
+
+
+def test_quit():
+    with pytest.raises(SystemExit):
+        Shell().execute(":quit")
+
+
+def test_piped_input_runs_line_by_line():
+    script = "d/dX tr(inv(X))\n:latex\nd/dX log(det(X))\n"
+    out = subprocess.run([sys.executable, "-m", "matcalc"], input=script, text=True,
+                         capture_output=True, cwd=ROOT, timeout=300,
+                         env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert out.returncode == 0
+    assert out.stdout.splitlines() == ["-(X⁻²)ᵀ", "output: latex", "X^{-\\top}"]
+
+
+class Terminal:
+    """A process on a pseudo-terminal: type lines, read the screen until some text shows."""
+
+    def __init__(self, tmp_path):
+        import pty
+        self.master, slave = pty.openpty()
+        env = dict(os.environ, PYTHONIOENCODING="utf-8", TERM="xterm",
+                   MATCALC_HISTORY=str(tmp_path / "history"))
+        self.process = subprocess.Popen([sys.executable, "-m", "matcalc"], stdin=slave,
+                                        stdout=slave, stderr=slave, cwd=ROOT, env=env,
+                                        close_fds=True)
+        os.close(slave)
+        self.screen = ""
+
+    def read_until(self, text, timeout=120):
+        deadline = time.monotonic() + timeout
+        while text not in self.screen:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{text!r} never appeared; the screen:\n{self.screen}"
+            ready, _, _ = select.select([self.master], [], [], remaining)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the process closed the terminal
+                    chunk = b""
+                if not chunk:
+                    assert text in self.screen, f"{text!r} never appeared:\n{self.screen}"
+                self.screen += chunk.decode("utf-8", errors="replace")
+        return self.screen
+
+    def type(self, keys: str):
+        os.write(self.master, keys.encode("utf-8"))
+
+    def command(self, keys: str, expect: str):
+        """At the next prompt, type keys; wait for `expect` and the prompt after it."""
+        prompts = self.screen.count(PROMPT)
+        self.type(keys)
+        self.read_until(expect)
+        while self.screen.count(PROMPT) <= prompts:
+            self._more()
+
+    def _more(self, timeout=120):
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        assert ready, f"no prompt after the reply; the screen:\n{self.screen}"
+        self.screen += os.read(self.master, 4096).decode("utf-8", errors="replace")
+
+    def close(self):
+        self.process.wait(timeout=60)
+        os.close(self.master)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_session_at_the_terminal(tmp_path):
+    term = Terminal(tmp_path)
+    try:
+        term.read_until(PROMPT)
+        term.command("d/dX tr(inv(X))\r", "-(X⁻²)ᵀ")
+        term.command("grad log(det(C)) wrt C symmetric\r", "C⁻¹")
+        term.command(":latex\r", "output: latex")
+        term.command("\x1b[A\x1b[A\r", "C^{-1}")  # up twice: the grad line, now in LaTeX
+        term.command("d/dX tr(X)\x1b[D\x7fY\r", "no symbol X")  # left, backspace: tr(Y)
+        term.command("tr(X))\r", "       ^")
+        term.type("\x04")  # Ctrl-D
+        assert term.process.wait(timeout=60) == 0
+    finally:
+        if term.process.poll() is None:
+            term.process.kill()
+        term.close()
+    history = (tmp_path / "history").read_text()
+    assert "d/dX tr(inv(X))" in history
