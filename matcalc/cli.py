@@ -178,11 +178,31 @@ def parse_declarations(texts) -> tuple:
     return tuple(out)
 
 
+def _expression_last(argv):
+    """An expression starting with a minus ("-tr(X)") is not an option: put it after --."""
+    options = {a.option_strings[0] for a in _parser()._actions if a.option_strings}
+    expressions = [a for a in argv if a.startswith("-") and not a.startswith("--")
+                   and a not in ("-h",) and len(a) > 1 and a not in options]
+    if not expressions or "--" in argv:
+        return argv
+    return [a for a in argv if a not in expressions] + ["--"] + expressions
+
+
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    if args.version:
-        from . import __version__
-        print(f"matcalc {__version__}")
+    argv = _expression_last(list(sys.argv[1:] if argv is None else argv))
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.steps and args.format == "index":
+        parser.error("--steps writes text or LaTeX; --index is for a result alone")
+    if args.symmetric and args.diagonal:
+        parser.error("--symmetric and --diagonal exclude each other (a diagonal variable "
+                     "has one free entry per diagonal element)")
+    if args.version:  # without importing SymPy
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            print(f"matcalc {version('matcalc')}")
+        except PackageNotFoundError:  # pragma: no cover (run from a source tree)
+            print("matcalc (not installed)")
         return EXIT_OK
     if args.expression is None:
         from .shell import Shell

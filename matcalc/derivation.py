@@ -258,5 +258,6 @@ def _jacobian_steps(F, X, sym, diag) -> list[Step]:
         rule, _ = _PROJECTIONS[structure]
         projection = {"symmetric projection": "J : 𝕀ₛ", "independent entries": "J : (2𝕀ₛ − 𝔻)",
                       "diagonal projection": "J : 𝔻"}[rule]
-        steps.append(Step(rule, J, formula=projection))
+        steps.append(Step(rule, J, formula=projection,
+                          lhs="diagonal" if diag else "symmetric"))
     return steps

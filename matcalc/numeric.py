@@ -159,8 +159,15 @@ def evaluate(obj, values: Mapping):
                 ev(obj, env)
         except OverflowError:
             raise EvaluationError("the value overflows floating point") from None
+        except (np.linalg.LinAlgError, TypeError, ValueError) as err:  # NumPy's own errors
+            raise EvaluationError(f"numeric evaluation failed: {err}") from None
     if not isinstance(result, np.ndarray):
         result = _real(result)
+    elif np.iscomplexobj(result):
+        if np.any(np.abs(result.imag) > 1e-12 * max(1.0, float(np.max(np.abs(result))))):
+            raise EvaluationError("the value is complex; check the domain (e.g. the square "
+                                  "root or log of a negative value)")
+        result = result.real
     if not np.all(np.isfinite(result)):
         raise EvaluationError("the value is not finite (overflow, or an undefined operation "
                               "such as 0/0)")
@@ -464,7 +471,8 @@ _NUMPY_FUNCTIONS = {
     sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos,
     sympy.tan: np.tan, sympy.tanh: np.tanh, sympy.Abs: np.abs, sympy.sqrt: np.sqrt,
     sympy.sign: np.sign, sigmoid: _sigmoid, softplus: lambda x: np.logaddexp(0, x),
-    sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.atan: np.arctan,
+    sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.atan: np.arctan, sympy.asin: np.arcsin,
+    sympy.acos: np.arccos,
 }
 
 
@@ -487,7 +495,9 @@ def _ev_function(e, env):
     value = e.func(*[sympy.Float(a) for a in args]).evalf()
     if not value.is_number:
         raise NoRuleError(f"no numeric rule for the function {e.func} (in {e})")
-    return complex(value) if not value.is_real else float(value)
+    if not value.is_real:
+        raise EvaluationError(f"{e} is complex here ({complex(value):.3g}); check the domain")
+    return float(value)
 
 
 __all__ = ["evaluate"]

@@ -5,13 +5,14 @@ or a `MatrixExpr`) or raises a `MatcalcError` located at the offending character
 `MatcalcSyntaxError` for text that is not an expression, `ShapeError` for shapes that do
 not fit. The text is read by a LALR grammar (lark); nothing in it is ever executed.
 
-The syntax (precedence from loosest to tightest)::
+The syntax (precedence from loosest to tightest; as in MATLAB, ^ and ' share a level and
+read left to right, so X^2' is (X^2)' and 2^3^2 is 64)::
 
     A + B   A - B                   sums
     A * B   A / c   A .* B   A ./ B products, division by a scalar, entrywise product/quotient
     -A                              negation
-    A ^ k   A .^ k                  matrix power (X^-1 is the inverse), entrywise power
-    A'                              transpose
+    A ^ k   A .^ k   A'             matrix power (X^-1 is the inverse), entrywise power,
+                                    transpose; an exponent is an atom, maybe signed (X^-1)
     f(A)  (A)  3  2.5  1e-3  name   calls, parentheses, numbers, names
 
 Functions: tr inv det logdet adj sum norm1 norm2 diag vec kron, and entrywise exp log sin
@@ -34,7 +35,9 @@ A 1 x 1 matrix such as x'*A*x is used as a scalar wherever a scalar is needed.
 
 from __future__ import annotations
 
+import itertools
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,11 +67,13 @@ shape: (NAME | NUMBER | TIMES)+
 ?unary: power
     | MINUS unary               -> neg
     | PLUS unary                -> pos
-?power: postfix
-    | postfix CARET unary       -> pow
-    | postfix DOTCARET unary    -> hadamard_pow
-?postfix: atom
-    | postfix QUOTE             -> transpose
+?power: atom
+    | power CARET exponent      -> pow
+    | power DOTCARET exponent   -> hadamard_pow
+    | power QUOTE               -> transpose
+?exponent: atom
+    | MINUS exponent            -> neg
+    | PLUS exponent             -> pos
 ?atom: NUMBER                   -> number
     | NAME                      -> name
     | NAME "(" [expr ("," expr)*] ")" -> call
@@ -106,6 +111,13 @@ ENTRYWISE = {
 }
 
 _DIMENSION_NAMES = ("n", "m", "p", "q", "r", "s", "k", "l", "u", "v", "w")
+
+#: Bounds on numbers in the text, so that parsing is never a long computation.
+MAX_DIGITS, MAX_EXPONENT = 100, 300
+
+#: Names that would print like something else (I is how the identity prints; use eye).
+RESERVED = {"I": "I prints as the identity; the identity is eye, and a matrix needs "
+                 "another name"}
 
 
 @lru_cache(maxsize=1)
@@ -161,19 +173,29 @@ class _Dimensions:
         a, b = self.resolve(a), self.resolve(b)
         if a == b:
             return True
-        if a in self.free:
+        if a in self.free or b in self.free:
+            a, b = (a, b) if a in self.free else (b, a)
+            if b == 1:  # an unknown length is never guessed to be 1 (x would become 1 x 1)
+                return False
             self.bound[a] = b
             return True
-        if b in self.free:
-            self.bound[b] = a
-            return True
-        if isinstance(a, sympy.Mul) and isinstance(b, sympy.Mul) and len(a.args) == len(b.args):
+        fa, fb = _factors(a), _factors(b)
+        if len(fa) > 1 and len(fa) == len(fb):
             # kron(A, B) * vec(X): products of unknowns, matched factor by factor
-            return all(self.unify(p, q) for p, q in zip(a.args, b.args, strict=True))
+            return all(self.unify(p, q) for p, q in zip(fa, fb, strict=True))
         return False
 
     def is_one(self, d) -> bool:
         return self.resolve(d) == 1
+
+
+def _factors(d) -> list:
+    """The factors of a dimension: n*m -> [m, n], n**2 -> [n, n] (sorted by name)."""
+    if isinstance(d, sympy.Mul):
+        return sorted((f for a in d.args for f in _factors(a)), key=sympy.default_sort_key)
+    if isinstance(d, sympy.Pow) and d.exp.is_Integer and 0 < d.exp <= 8:
+        return [d.base] * int(d.exp)
+    return [d]
 
 
 # --- declarations -----------------------------------------------------------------
@@ -182,6 +204,7 @@ class _Dimensions:
 def parse_shape(text: str, name: str, dims: _Dimensions, dimension_symbol) -> tuple:
     """A shape string -> ("scalar", None) or (kind, (rows, cols)), kind "matrix" or
     "symmetric". Raises ValueError with a message for a malformed one."""
+    text = re.sub(r"(?<=\d)x|x(?=\d)", " x ", text)  # 3x3 is 3 x 3
     words = [w for w in re.split(r"\s+|(?<=\w)(?=[×*])|(?<=[×*])(?=\w)", text.strip()) if w]
     symmetric = bool(words) and words[0] == "symmetric"
     if symmetric:
@@ -201,15 +224,15 @@ def parse_shape(text: str, name: str, dims: _Dimensions, dimension_symbol) -> tu
         if symmetric:
             raise ValueError(f"{name}: a scalar cannot be declared symmetric")
         return "scalar", None
-    if words == ["vector"]:
-        shape = (dims.fresh(), sympy.S.One)
+    if words == ["vector"] or (len(words) == 1 and words[0] != "matrix"):
+        if symmetric:
+            raise ValueError(f"{name}: a vector cannot be declared symmetric")
+        shape = (dims.fresh() if words == ["vector"] else dimension(words[0]), sympy.S.One)
     elif words in (["matrix"], []):
         if not words and not symmetric:
             raise ValueError(f"no shape given for {name}")
         n = dims.fresh()
         shape = (n, n) if symmetric else (n, dims.fresh())
-    elif len(words) == 1:
-        shape = (dimension(words[0]), sympy.S.One)
     elif len(words) == 3 and words[1] in ("x", "×", "*"):
         shape = (dimension(words[0]), dimension(words[2]))
     else:
@@ -254,12 +277,19 @@ def parse(text: str, symbols: Mapping | None = None):
     if not text.strip():
         raise MatcalcSyntaxError("empty expression: nothing to parse", source=text, line=1,
                                  column=1)
-    tree = _syntax_tree(text)
+    if symbols is not None and not isinstance(symbols, Mapping):
+        raise MatcalcError(f"symbols must be a mapping (a dict of name -> symbol or shape); "
+                           f"got {type(symbols).__name__}")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # a flat sum of many terms is a deep tree
     try:
+        tree = _syntax_tree(text)
         return _Builder(text, symbols or {}).expression(tree)
     except RecursionError:
         raise MatcalcSyntaxError("expression nested too deeply", source=text, line=1,
                                  column=1) from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _syntax_tree(text: str):
@@ -305,6 +335,7 @@ class _Builder:
         self.dimension_symbols: dict = {}
         for name, value in symbols.items():
             self._declare_from_mapping(name, value)
+        self.from_mapping = set(self.declared)  # inline declarations may refine these
 
     # errors --------------------------------------------------------------------------
 
@@ -326,10 +357,11 @@ class _Builder:
 
     def _declare_from_mapping(self, name, value):
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            raise MatcalcError(f"symbols: {name!r} is not a name")
+            raise MatcalcError(f"declaration: {name!r} is not a name")
         if isinstance(value, (MatrixSymbol, Symbol)):
             if value.name != name:
-                raise MatcalcError(f"symbols: {name!r} maps to a symbol named {value.name!r}")
+                raise MatcalcError(f"declaration: {name!r} maps to a symbol named "
+                                   f"{value.name!r}")
             self.given[name] = value
             if isinstance(value, MatrixSymbol):
                 self.declared[name] = ("matrix", tuple(value.shape))
@@ -340,17 +372,20 @@ class _Builder:
                 self.declared[name] = ("scalar", None)
             return
         if not isinstance(value, str):
-            raise MatcalcError(f"symbols: {name} maps to {value!r}; give a MatrixSymbol, a "
-                               "Symbol or a shape string such as 'n x n'")
+            raise MatcalcError(f"declaration: {name} maps to {value!r}; give a MatrixSymbol, "
+                               "a Symbol or a shape string such as 'n x n'")
         try:
             self.declared[name] = parse_shape(value, name, self.dims, self.dimension_symbol)
         except ValueError as err:
-            raise MatcalcError(f"symbols: {name}: {err}") from None
+            raise MatcalcError(f"declaration of {name}: {err}") from None
 
     def declaration(self, tree):
         *names, shape = tree.children
-        shape_text = " ".join(str(t) for t in shape.children)
+        shape_text = self.snippet(shape)
         for token in names:
+            if str(token) in self.declared and str(token) not in self.from_mapping:
+                raise self.error(f"{token} is declared twice", self.where(token),
+                                 MatcalcSyntaxError)
             if token in self.given:
                 raise self.error(f"{token} is already given as a SymPy symbol",
                                  self.where(token), MatcalcSyntaxError)
@@ -368,13 +403,36 @@ class _Builder:
             self.declaration(declaration)
         result = self.visit(expr)
         self._name_free_dimensions()
-        return result.build()
+        self._check_names()
+        try:
+            built = result.build()
+        except MatcalcError:
+            raise
+        except Exception as err:  # SymPy refused to build a node (singular, noncommutative…)
+            raise self.error(f"cannot build this expression: {err}", None,
+                             MatcalcError) from None
+        if built.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise self.error("the expression is undefined (it divides by zero)", None,
+                             MatcalcSyntaxError)
+        return built
+
+    def _check_names(self):
+        """A name is a dimension or a variable, not both (n: scalar; A: n x n)."""
+        dimensions = {s.name for d in self.dims.free for s in
+                      sympy.sympify(self.dims.resolve(d)).free_symbols}
+        dimensions |= {s.name for kind, shape in self.declared.values() if shape
+                       for d in shape for s in sympy.sympify(self.dims.resolve(d)).free_symbols}
+        clash = sorted(dimensions & (set(self.declared) | set(self.given)))
+        if clash:
+            raise self.error(f"{clash[0]} is both a dimension and a variable; rename one",
+                             None, MatcalcSyntaxError)
 
     def _name_free_dimensions(self):
         """Unknown dimensions left over get readable names: n, m, p, …"""
         taken = {s.name for s in self.dimension_symbols.values()} | set(self.declared) \
             | set(self.given)
-        names = (n for n in _DIMENSION_NAMES + tuple(f"n{i}" for i in range(1, 100))
+        names = (n for n in itertools.chain(_DIMENSION_NAMES,
+                                            (f"n{i}" for i in itertools.count(1)))
                  if n not in taken)
         for d in self.dims.free:
             if self.dims.resolve(d) == d:
@@ -416,6 +474,11 @@ class _Builder:
 
     def on_number(self, tree):
         token = tree.children[0]
+        mantissa, _, exponent = str(token).lower().partition("e")
+        if len(mantissa) > MAX_DIGITS or (exponent and abs(int(exponent)) > MAX_EXPONENT):
+            raise self.error(f"number {str(token)[:20]}… out of range (at most {MAX_DIGITS} "
+                             f"digits, exponents within ±{MAX_EXPONENT})", self.where(token),
+                             MatcalcSyntaxError)
         value = sympy.Rational(str(token)) if any(c in token for c in ".eE") \
             else sympy.Integer(str(token))
         return Typed(None, lambda: value)
@@ -429,6 +492,8 @@ class _Builder:
         if name in FUNCTIONS or name in ENTRYWISE:
             raise self.error(f"{name} is a function; write {name}(…)", self.where(token),
                              MatcalcSyntaxError)
+        if name in RESERVED and name not in self.given and name not in self.declared:
+            raise self.error(RESERVED[name], self.where(token), MatcalcSyntaxError)
         return self.symbol(name)
 
     def symbol(self, name: str) -> Typed:
@@ -458,7 +523,7 @@ class _Builder:
     def on_add(self, tree, sign=1):
         L, where, R = self.operands(tree)
         what = "sum" if sign == 1 else "difference"
-        if L.is_scalar != R.is_scalar:
+        if L.is_scalar != R.is_scalar or self.is_one_by_one(L) != self.is_one_by_one(R):
             L, R = (self.scalar(L, what, where), self.scalar(R, what, where))
         elif not L.is_scalar:
             if not (self.dims.unify(L.shape[0], R.shape[0])
@@ -502,9 +567,18 @@ class _Builder:
             raise self.error(f"division by a {self.shape_text(R)} matrix; write inv(…) or "
                              "./ for the entrywise quotient", where)
         R = self.scalar(R, "division", where)
+        self.nonzero(R, tree.children[2], where)
         if L.is_scalar:
             return Typed(None, lambda: L.build() / R.build())
         return Typed(L.shape, lambda: (1 / R.build()) * L.build())
+
+    def nonzero(self, t: Typed, tree, where):
+        """Division by a literal zero is an error, not zoo."""
+        if t.is_scalar:
+            value = t.build()
+            if value.is_zero:
+                raise self.error(f"division by zero ({self.snippet(tree)})", where,
+                                 MatcalcSyntaxError)
 
     def same_shape(self, L, R, what, where):
         if not (self.dims.unify(L.shape[0], R.shape[0])
@@ -521,8 +595,16 @@ class _Builder:
         s = self.text[start:end]
         return s if len(s) <= 30 else s[:27] + "..."
 
+    def scalars_of_one_by_one(self, L, R, where):
+        """(x'x) .* A: a 1 x 1 beside a larger matrix acts as a scalar."""
+        if not (L.is_scalar or R.is_scalar) and self.is_one_by_one(L) != self.is_one_by_one(R):
+            return tuple(self.scalar(t, "entrywise operation", where)
+                         if self.is_one_by_one(t) else t for t in (L, R))
+        return L, R
+
     def on_hadamard(self, tree):
         L, where, R = self.operands(tree)
+        L, R = self.scalars_of_one_by_one(L, R, where)
         if L.is_scalar or R.is_scalar:
             return Typed(L.shape or R.shape, lambda: L.build() * R.build())
         self.same_shape(L, R, "entrywise product", where)
@@ -530,7 +612,9 @@ class _Builder:
 
     def on_hadamard_div(self, tree):
         L, where, R = self.operands(tree)
+        L, R = self.scalars_of_one_by_one(L, R, where)
         if R.is_scalar:
+            self.nonzero(R, tree.children[2], where)
             return Typed(L.shape, lambda: (1 / R.build()) * L.build())
         if L.is_scalar:
             return Typed(R.shape, lambda: L.build() * sympy.HadamardPower(R.build(), -1))
@@ -543,9 +627,22 @@ class _Builder:
         k = self.scalar(R, "an exponent", where)
         if L.is_scalar or self.is_one_by_one(L):
             base = self.scalar(L, "power", where)
+            self.bounded_power(base, k, where)
             return Typed(None, lambda: base.build() ** k.build())
         self.square(L, "matrix power", where)
         return Typed(L.shape, lambda: _matrix_power(L.build(), k.build()))
+
+    def bounded_power(self, base: Typed, k: Typed, where):
+        """A numeric power too large to write out (9^9^9) is an error, not a long wait."""
+        b, e = base.build(), k.build()
+        if b.is_Number and e.is_Number:
+            if b.is_zero and e.is_negative:
+                raise self.error("division by zero (0 to a negative power)", where,
+                                 MatcalcSyntaxError)
+            size = abs(float(e)) * abs(float(sympy.log(abs(b), 10))) if b.is_nonzero else 0
+            if size > MAX_EXPONENT:
+                raise self.error(f"the number {b}^{e} is out of range", where,
+                                 MatcalcSyntaxError)
 
     def on_hadamard_pow(self, tree):
         L, where, R = self.operands(tree)
@@ -681,7 +778,13 @@ FUNCTIONS = {
 
 
 def _as_scalar(M):
-    return sympy.Trace(M) if isinstance(M, MatrixExpr) else M
+    """A 1 x 1 matrix as a scalar: tr(M), a sum of traces for a sum (SymPy's Abs and sign
+    negate their argument, and -tr(A + B) would not build)."""
+    if not isinstance(M, MatrixExpr):
+        return M
+    if isinstance(M, sympy.MatAdd):
+        return sympy.Add(*[_as_scalar(t) for t in M.args])
+    return sympy.Trace(M)
 
 
 def _ones_row(n):

@@ -21,7 +21,7 @@ import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .derivative import grad, jacobian
-from .errors import MatcalcError, VariableError
+from .errors import EvaluationError, MatcalcError, VariableError
 from .nodes import MatrixDifferential, is_symmetric_symbol
 from .numeric import dimension_size, evaluate, matrix_value
 from .symmetric import convention
@@ -104,6 +104,12 @@ def _as_layout(analytic, shape):
     raise MatcalcError(f"the derivative has shape {analytic.shape}; expected {shape}")
 
 
+#: Largest matrix a random point is drawn for, and largest variable differentiated
+#: numerically (two evaluations per entry).
+MAX_ENTRIES = 10**6
+MAX_CHECKED_ENTRIES = 2500
+
+
 def _finite_differences(f, X, point, mode, eps):
     """Central differences of f along the basis directions of X's space (see module doc)."""
     def value(x):
@@ -115,6 +121,10 @@ def _finite_differences(f, X, point, mode, eps):
         return (4 * central(eps / 2) - central(eps)) / 3
 
     x0 = np.asarray(point[X.name], dtype=float)
+    if x0.size > MAX_CHECKED_ENTRIES:
+        raise EvaluationError(f"{X.name} has {x0.size} entries: too many to differentiate by "
+                              f"finite differences (at most {MAX_CHECKED_ENTRIES}); check at "
+                              "a smaller size (dims=)")
     if np.ndim(x0) == 0:
         return derivative_along(x0, 1.0)
     out = np.zeros(value(x0).shape + x0.shape)
@@ -176,6 +186,10 @@ def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims
         if M.name in values:
             continue
         rows, cols = (int(sympy.sympify(d).subs(sizes)) for d in M.shape)
+        if rows * cols > MAX_ENTRIES:
+            raise EvaluationError(f"{M.name} is {rows} x {cols}: too large for a numeric "
+                                  f"check (at most {MAX_ENTRIES} entries); check at a "
+                                  "smaller size")
         R = rng.standard_normal((rows, cols))
         if M == X and diagonal:
             values[M.name] = np.diag(rng.uniform(0.5, 1.5, rows))

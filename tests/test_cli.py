@@ -26,6 +26,10 @@ def test_gradient_in_text():
     assert (out.returncode, out.stdout, out.stderr) == (0, "-(X⁻²)ᵀ\n", "")
 
 
+def test_an_expression_may_start_with_a_minus():
+    assert run("-tr(X)", "--wrt", "X").stdout == "-I\n"
+
+
 def test_variable_is_found_when_there_is_only_one():
     assert run("log(det(X))").stdout == "X⁻ᵀ\n"
 
@@ -82,6 +86,10 @@ def test_a_failed_check_exits_3(monkeypatch, capsys):
     (["tr(X)", "--let", "nonsense"], 2, "NAME: SHAPE"),
     (["sin(X)*A", "--wrt", "X"], 1, "no forward rule"),
     (["tr(X)", "--index"], 2, "--index writes fourth-order results"),
+    (["tr(X)", "--steps", "--index"], 2, "--steps writes text or LaTeX"),
+    (["tr(X)", "--symmetric", "--diagonal"], 2, "exclude each other"),
+    (["inv(X-X)"], 2, "cannot build"),
+    (["tr(X)/0"], 2, "division by zero"),
 ])
 def test_errors_are_one_message_and_an_exit_status(args, status, words):
     out = run(*args)

@@ -127,7 +127,8 @@ def test_operators():
     assert parse("S^-1") == S.I
     assert parse("S^3") == S**3
     assert parse("-S'", {"S": S}) == -S.T
-    assert parse("2^3^2") == 2**9  # ^ is right-associative
+    assert parse("2^3^2") == 64  # ^ reads left to right, as in MATLAB
+    assert parse("S^2'", {"S": S}) == (S**2).T  # so does ': (S^2)'
     assert parse("-a^2") == -Symbol("a") ** 2  # unary minus binds looser than ^
     assert parse("1e-3*S", {"S": S}) == sympy.Rational(1, 1000) * S
     assert parse("S/2", {"S": S}) == S / 2
@@ -177,6 +178,15 @@ MALFORMED = [  # (text, column of the caret, words of the message)
     ("X.T", 2, "unexpected"),
     ("lambda: 0", 10, "unexpected end of input"),
     ("x'*A*y; import os", 7, "unexpected ';'"),
+    ("tr(X)/0", 6, "division by zero"),
+    ("x ./ 0", 3, "division by zero"),
+    ("0^-1", 2, "division by zero"),
+    ("1e5000*tr(X)", 1, "out of range"),
+    ("1" * 4400, 1, "out of range"),
+    ("2^100000", 2, "out of range"),
+    ("tr(I*X)", 4, "I prints as the identity"),
+    ("X: 3 x 3; X: 4 x 4; X", 11, "declared twice"),
+    ("A: symmetric vector; A", 4, "cannot be declared symmetric"),
 ]
 
 
@@ -200,6 +210,9 @@ SHAPE_ERRORS = [
     ("A / B", 3, ["division by"]),
     ("inv(x)", 1, ["inverse", "vector"]),
     ("a + X", 3, ["sum needs a scalar"]),
+    ("x + x'*x", 3, ["sum needs a scalar"]),  # x is never made 1 x 1 to fit
+    ("x'*x + A", 6, ["sum needs a scalar"]),
+    ("eye + x", 5, ["shapes differ"]),
 ]
 
 
@@ -211,6 +224,42 @@ def test_shape_mismatch_names_both_shapes_and_points_at_the_operator(text, colum
     assert err.column == column, str(err)
     for w in words:
         assert w in err.message
+
+
+def test_a_one_by_one_beside_a_matrix_is_a_scalar_not_a_reason_to_shrink_it():
+    x, y = MatrixSymbol("x", n, 1), MatrixSymbol("y", m, 1)
+    assert parse("x .* (y'*y)", {"x": x, "y": y}) == Trace(y.T * y) * x
+    assert parse("x ./ (x'*x)", {"x": x}) == x / Trace(x.T * x)
+    f = parse("sum(x .* (y'*y))")
+    assert matcalc.text(matcalc.grad(f, MatrixSymbol("x", n, 1))) == "(yᵀ y) 𝟏"
+
+
+def test_transpose_and_power_read_left_to_right():
+    X, A = MatrixSymbol("X", n, n), MatrixSymbol("A", n, n)
+    assert parse("tr(A*X^2')", {"X": X, "A": A}) == Trace(A * (X**2).T)
+    assert parse("X^-1'", {"X": X}) == X.I.T
+    assert parse("X'^2", {"X": X}) == X.T**2
+
+
+def test_constructs_sympy_refuses_are_matcalc_errors():
+    for text in ["inv(0*X)", "inv(X-X)", "(0*A)^-1"]:
+        with pytest.raises(matcalc.MatcalcError, match="cannot build"):
+            parse(text)
+
+
+def test_names_dimensions_and_shapes():
+    assert parse("A: 3x3; A").shape == (3, 3)
+    with pytest.raises(MatcalcSyntaxError, match="both a dimension and a variable"):
+        parse("n: scalar; A: n x n; tr(n*A)")
+    f = parse(" + ".join(f"sum(x{i})" for i in range(150)))  # more unknowns than letters
+    assert len(f.atoms(MatrixSymbol)) == 150
+    assert parse(" + ".join(["tr(X)"] * 400)) == 400 * Trace(MatrixSymbol("X", n, n))
+    X = MatrixSymbol("X", n, m)
+    assert parse("tr(kron(X, X))", {"X": MatrixSymbol("X", n, n)}).has(Trace)
+    assert parse("kron(A, A)*vec(A)").shape[1] == 1
+    assert parse("X", {"X": X}) is X
+    with pytest.raises(matcalc.MatcalcError, match="must be a mapping"):
+        parse("x", [("x", "3")])
 
 
 def test_injection_attempts_never_run(tmp_path, monkeypatch):
@@ -231,7 +280,7 @@ def test_deep_nesting_is_an_error_not_a_crash():
 
 
 def test_bad_symbols_mapping():
-    with pytest.raises(matcalc.MatcalcError, match="symbols: X maps to 3"):
+    with pytest.raises(matcalc.MatcalcError, match="declaration: X maps to 3"):
         parse("X", {"X": 3})
     with pytest.raises(matcalc.MatcalcError, match="not a shape"):
         parse("X", {"X": "n by m"})

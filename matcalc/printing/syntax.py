@@ -15,8 +15,9 @@ from ..errors import NoRuleError
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
                      SymmetricMatrixSymbol, Vec, sigmoid, softplus)
 
-# Binding strength of the grammar's levels (matcalc.parser.GRAMMAR).
-SUM, PRODUCT, UNARY, POWER, POSTFIX, ATOM = range(6)
+# Binding strength of the grammar's levels (matcalc.parser.GRAMMAR); as in MATLAB, powers
+# and transposes share a level and read left to right.
+SUM, PRODUCT, UNARY, POWER, ATOM = range(5)
 
 #: Scalar functions (and entrywise ones) by SymPy class -> the name in the syntax.
 FUNCTION_NAMES = {
@@ -99,9 +100,9 @@ def _print(e) -> tuple[str, int]:
         return _call("inv", e.arg)
     if isinstance(e, (sympy.Pow, sympy.MatPow)):
         base, k = e.args
-        return f"{_wrap(base, POSTFIX)}^{_wrap(k, UNARY)}", POWER
+        return f"{_wrap(base, POWER)}^{_exponent(k)}", POWER
     if isinstance(e, sympy.Transpose):
-        return _wrap(e.arg, POSTFIX) + "'", POSTFIX
+        return _wrap(e.arg, POWER) + "'", POWER
     if isinstance(e, sympy.Trace):
         return _call("tr", e.arg)
     if isinstance(e, sympy.Determinant):
@@ -109,7 +110,7 @@ def _print(e) -> tuple[str, int]:
     if isinstance(e, sympy.HadamardProduct):
         return ".*".join(_wrap(a, UNARY) for a in e.args), PRODUCT
     if isinstance(e, sympy.HadamardPower):
-        return f"{_wrap(e.base, POSTFIX)}.^{_wrap(e.exp, UNARY)}", POWER
+        return f"{_wrap(e.base, POWER)}.^{_exponent(e.exp)}", POWER
     if isinstance(e, (Kronecker, sympy.KroneckerProduct)):
         first, *rest = e.args
         return _call("kron", first, rest[0] if len(rest) == 1 else Kronecker(*rest))
@@ -131,11 +132,18 @@ def _print(e) -> tuple[str, int]:
         if e.shape[1] == 1:
             return "vector(1)", ATOM
         if e.shape[0] == 1:
-            return "vector(1)'", POSTFIX
+            return "vector(1)'", POWER
         return "matrix(1)", ATOM
     if isinstance(e, sympy.ZeroMatrix):
         return ("0*vector(1)" if e.shape[1] == 1 else "0*matrix(1)"), PRODUCT
     return _unknown(e)
+
+
+def _exponent(k) -> str:
+    """An exponent is an atom, maybe signed: X^2, X^-1, X^(1/2), X^-(1/2)."""
+    if k.is_Number and k.is_negative:
+        return "-" + _wrap(-k, ATOM)
+    return _wrap(k, ATOM)
 
 
 def _unknown(e):
