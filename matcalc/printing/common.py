@@ -68,3 +68,21 @@ def is_negative(t) -> bool:
     if isinstance(t, sympy.MatMul):
         return t.as_coeff_matrices()[0].could_extract_minus_sign()
     return t.could_extract_minus_sign()
+
+
+def join_signed(printed) -> str:
+    """Printed terms joined into a sum: "a + b", and "a - b" where b prints as "-b"."""
+    out = ""
+    for i, s in enumerate(printed):
+        if i == 0:
+            out = s
+        elif s.startswith("-"):
+            out += " - " + s[1:]
+        else:
+            out += " + " + s
+    return out
+
+
+def written_after_d(u) -> bool:
+    """True when d u needs no parentheses: d tr(X⁻¹), d log(det X), but d(X⁻¹), d(xᵀ x)."""
+    return isinstance(u, CALL_LIKE) and not _is_scalar_of_one_by_one(u)

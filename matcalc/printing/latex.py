@@ -12,8 +12,8 @@ from sympy.printing.latex import LatexPrinter
 
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import (CALL_LIKE, LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript,
-                     ordered_terms)
+from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript,
+                     ordered_terms, written_after_d)
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
@@ -98,7 +98,7 @@ class MatrixLatexPrinter(LatexPrinter):
     def _print_DifferentialOf(self, e):
         """d tr(X⁻¹), d(X⁻¹): a differential not yet expanded (in a derivation)."""
         u = e.arg
-        if isinstance(u, CALL_LIKE) and not (isinstance(u, sympy.Trace) and is_one_by_one(u.arg)):
+        if written_after_d(u):
             return rf"\mathrm{{d}}\,{self._print(u)}"
         return rf"\mathrm{{d}}\left({self._print(u)}\right)"
 

@@ -14,6 +14,7 @@ from sympy import MatrixSymbol, Symbol
 from ..errors import NoRuleError
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
                      SymmetricMatrixSymbol, Vec, sigmoid, softplus)
+from .common import join_signed, ordered_terms
 
 # Binding strength of the grammar's levels (matcalc.parser.GRAMMAR); as in MATLAB, powers
 # and transposes share a level and read left to right.
@@ -151,31 +152,7 @@ def _unknown(e):
 
 
 def _sum(e) -> str:
-    out = ""
-    for i, term in enumerate(_ordered(e.args)):
-        s = _wrap(term, SUM)
-        if i == 0:
-            out = s
-        elif s.startswith("-"):
-            out += " - " + s[1:]
-        else:
-            out += " + " + s
-    return out
-
-
-def _ordered(terms):
-    """Negative terms last, so that a sum does not start with a minus when it need not."""
-    return sorted(terms, key=lambda t: _is_negative(t))
-
-
-def _is_negative(t) -> bool:
-    if isinstance(t, sympy.MatMul):  # before Mul: a MatMul is a Mul
-        c = t.as_coeff_mmul()[0]
-    elif isinstance(t, (sympy.Mul, sympy.Number)):
-        c = t.as_coeff_Mul()[0]
-    else:
-        return False
-    return bool(sympy.sympify(c).is_negative)
+    return join_signed([_wrap(t, SUM) for t in ordered_terms(e.args)])
 
 
 def _product(e) -> tuple[str, int]:

@@ -12,7 +12,8 @@ from sympy.printing.str import StrPrinter
 
 from ..nodes import is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import CALL_LIKE, FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms
+from .common import (FUNCTION_NAMES, is_base, is_operand, join_signed, norm_subscript,
+                     ordered_terms, written_after_d)
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUMS = (sympy.MatAdd,)
@@ -93,7 +94,7 @@ class TextPrinter(StrPrinter):
     def _print_DifferentialOf(self, e):
         """d tr(X⁻¹), d(X⁻¹): a differential not yet expanded (in a derivation)."""
         u = e.arg
-        if isinstance(u, CALL_LIKE) and not (isinstance(u, sympy.Trace) and is_one_by_one(u.arg)):
+        if written_after_d(u):
             return f"d {self._print(u)}"
         return f"d({self._print(u)})"
 
@@ -196,16 +197,7 @@ def _with_coefficient(p, coeff, body, n_factors) -> str:
 
 
 def _join_terms(p, terms) -> str:
-    out = ""
-    for i, t in enumerate(ordered_terms(terms)):
-        s = p._print(t)
-        if i == 0:
-            out = s
-        elif s.startswith("-"):
-            out += " - " + s[1:]
-        else:
-            out += " + " + s
-    return out
+    return join_signed([p._print(t) for t in ordered_terms(terms)])
 
 
 def text(obj) -> str:
