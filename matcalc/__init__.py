@@ -14,7 +14,7 @@ from .nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Un
                     elementwise, sigmoid, softplus)
 from .numeric import evaluate
 from .parser import parse
-from .printing import index, latex, syntax, text
+from .printing import codegen, index, lambdify, latex, syntax, text
 from .rewrite import simplify
 from .tensor4 import DyadicProduct, FourthOrder, SquareProduct
 from .verify import CheckResult, check
@@ -26,6 +26,6 @@ __all__ = [
     "EvaluationError", "FourthOrder", "MatcalcError", "MatcalcSyntaxError", "NoRuleError",
     "Norm", "NotScalarError", "ShapeError",
     "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
-    "derive", "differential", "elementwise", "evaluate", "grad", "hessian", "index",
-    "jacobian", "latex", "parse", "sigmoid", "simplify", "softplus", "syntax", "text",
+    "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian", "index",
+    "jacobian", "lambdify", "latex", "parse", "sigmoid", "simplify", "softplus", "syntax", "text",
 ]

@@ -1,0 +1,1342 @@
+"""Code export: a matcalc expression or result as a NumPy, JAX or PyTorch function.
+
+    expression ──canonical──▶ DAG ──lower (matcalc.plan orders every chain)──▶ statements
+      ──backend──▶ module source
+
+Contract: the generated function computes what `matcalc.evaluate` computes for the same
+values (matrices 2-D, vectors (n, 1) columns, 1 x 1 results as scalars, fourth-order
+results as (p, q, r, s) arrays with [i, j, k, l] = ∂F_ij/∂X_kl), by a cheaper plan:
+
+- chains are multiplied in the cheapest order (vectors first), a sum inside a product is
+  distributed when that is cheaper ((A + Aᵀ)x → Ax + Aᵀx);
+- an inverse that is only multiplied is a `solve`; an inverse needed more than once is
+  formed once; log det is `slogdet`; a trace or a diagonal of a product never forms the
+  product (tr(AB) = Σ A ∘ Bᵀ);
+- diag(v)·M is broadcasting, I and 1 are never formed inside products; fourth-order
+  results are `einsum`s, never Kronecker products;
+- every shared subexpression is computed once and named.
+
+Symbol names that are not plain identifiers are renamed (never pasted into code).
+"""
+
+from __future__ import annotations
+
+import keyword
+import linecache
+import re
+from dataclasses import dataclass, replace
+from functools import singledispatchmethod
+
+import sympy
+from sympy import MatrixExpr, MatrixSymbol, Symbol
+
+from .. import plan
+from ..errors import MatcalcError, NoRuleError, VariableError
+from ..nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm, Unvec, Vec,
+                     is_one_by_one, normalise, sigmoid, softplus)
+from ..tensor4 import FourthOrder, SquareProduct, map_factors
+
+# Operator precedence of generated Python, low to high.
+ADD, MUL, UNARY, POW, ATOM = 1, 2, 3, 4, 5
+
+# Value kinds: a scalar, a dense array, a diagonal matrix kept as its 1-D diagonal, and the
+# scaled identity, ones and zero matrices kept as their scalar factor.
+SCALAR, DENSE, DIAG, EYE, ONES, ZERO = "scalar", "dense", "diag", "eye", "ones", "zero"
+
+#: Integer matrix powers up to this are written as products (so the plan sees them).
+MAX_EXPANDED_POWER = 4
+
+
+@dataclass(frozen=True)
+class Value:
+    """Generated code for one node: its text, its kind and shape (() for scalars), the
+    precedence of its outermost operator, and, for Mᵀ, the Value of M."""
+    code: str
+    kind: str
+    shape: tuple = ()
+    prec: int = ATOM
+    transpose_of: Value | None = None
+    column: str | None = None   # for a diagonal read off a column v: the code of v
+
+    def wrapped(self, prec: int) -> str:
+        return self.code if self.prec >= prec else f"({self.code})"
+
+    def as_column(self) -> str:
+        """A diagonal's vector as an (n, 1) column."""
+        return self.column or f"{self.wrapped(ATOM)}[:, None]"
+
+
+def join_product(values, op: str = "*") -> str:
+    """a * b * (c * d): Python's * and @ group to the left, so later operands of the same
+    precedence are parenthesised."""
+    return f" {op} ".join(v.wrapped(MUL) if i == 0 else v.wrapped(MUL + 1)
+                          for i, v in enumerate(values))
+
+
+# --------------------------------------------------------------------------- backends
+
+class NumPyBackend:
+    """NumPy: the reference backend. Each method returns code text."""
+    name = "numpy"
+    xp = "np"
+    imports = "import numpy as np"
+    keepdims = "keepdims"
+    #: JAX on CPU multiplies Aᵀv far slower than (vᵀA)ᵀ: rewrite such products.
+    transpose_thin_products = False
+
+    def asarray(self, x):
+        return f"np.asarray({x}, dtype=float)"
+
+    def scalar_arg(self, x):
+        return f"float({x})"
+
+    def eye(self, n):
+        return f"np.eye({n})"
+
+    def ones(self, r, c):
+        return f"np.ones(({r}, {c}))"
+
+    def zeros(self, r, c):
+        return f"np.zeros(({r}, {c}))"
+
+    def call(self, fn, *args):
+        return f"{self.xp}.{fn}({', '.join(args)})"
+
+    def linalg(self, fn, *args):
+        return f"{self.xp}.linalg.{fn}({', '.join(args)})"
+
+    def sum_of_products(self, a, b):
+        """Σᵢⱼ aᵢⱼ bᵢⱼ (code for two operands already wrapped for a product)."""
+        return f"{self.xp}.vdot({a}, {b})"
+
+    def sum_axis(self, x, axis):
+        return f"{x}.sum({axis}, {self.keepdims}=True)"
+
+    def diagonal(self, M):
+        return f"{self.xp}.diagonal({M})"
+
+    def eigen_power(self):
+        return _EIGEN_POWER["numpy"]
+
+    def function(self, fn) -> str | None:
+        """The name of an entrywise function, or None."""
+        if fn is sigmoid:
+            return "_sigmoid"
+        if fn is softplus:
+            return "_softplus"
+        return _NUMPY_NAMES.get(fn) and f"{self.xp}.{_NUMPY_NAMES[fn]}"
+
+    def helpers(self) -> dict:
+        return {"_sigmoid": _SIGMOID_NUMPY, "_softplus": "def _softplus(x):\n"
+                "    return np.logaddexp(0.0, x)\n"}
+
+
+class JaxBackend(NumPyBackend):
+    name = "jax"
+    xp = "jnp"
+    imports = "import jax\nimport jax.numpy as jnp\nimport numpy as np"
+    transpose_thin_products = True
+
+    def asarray(self, x):
+        return f"jnp.asarray({x})"
+
+    def scalar_arg(self, x):
+        return f"jnp.asarray({x})"
+
+    def eye(self, n):
+        return f"jnp.eye({n})"
+
+    def ones(self, r, c):
+        return f"jnp.ones(({r}, {c}))"
+
+    def zeros(self, r, c):
+        return f"jnp.zeros(({r}, {c}))"
+
+    def eigen_power(self):
+        return _EIGEN_POWER["jax"]
+
+    def function(self, fn):
+        if fn is sigmoid:
+            return "jax.nn.sigmoid"
+        if fn is softplus:
+            return "jax.nn.softplus"
+        return super().function(fn)
+
+    def helpers(self):
+        return {}
+
+
+class TorchBackend(NumPyBackend):
+    name = "torch"
+    xp = "torch"
+    imports = "import torch"
+    keepdims = "keepdim"
+
+    def asarray(self, x):
+        return f"torch.as_tensor({x}, dtype=torch.float64)"
+
+    def sum_of_products(self, a, b):
+        return f"torch.sum({a} * {b})"
+
+    def scalar_arg(self, x):
+        return self.asarray(x)
+
+    def eye(self, n):
+        return f"torch.eye({n}, dtype=torch.float64)"
+
+    def ones(self, r, c):
+        return f"torch.ones(({r}, {c}), dtype=torch.float64)"
+
+    def zeros(self, r, c):
+        return f"torch.zeros(({r}, {c}), dtype=torch.float64)"
+
+    def eigen_power(self):
+        return _EIGEN_POWER["torch"]
+
+    def function(self, fn):
+        if fn is sigmoid:
+            return "torch.sigmoid"
+        if fn is softplus:
+            return "torch.nn.functional.softplus"
+        name = _NUMPY_NAMES.get(fn)
+        return name and "torch." + {"arcsin": "asin", "arccos": "acos",
+                                    "arctan": "atan"}.get(name, name)
+
+    def helpers(self):
+        return {}
+
+
+BACKENDS = {"numpy": NumPyBackend(), "jax": JaxBackend(), "torch": TorchBackend()}
+
+_NUMPY_NAMES = {
+    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos",
+    sympy.tan: "tan", sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh",
+    sympy.Abs: "abs", sympy.sqrt: "sqrt", sympy.sign: "sign", sympy.atan: "arctan",
+    sympy.asin: "arcsin", sympy.acos: "arccos",
+}
+
+_SIGMOID_NUMPY = '''def _sigmoid(x):
+    """σ(x) = 1/(1 + e⁻ˣ) without overflow."""
+    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
+'''
+
+_EIGEN_POWER = {
+    "numpy": '''def _power(A, k):
+    """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
+    w, V = np.linalg.eig(A)
+    return ((V * w ** k) @ np.linalg.inv(V)).real
+''',
+    "jax": '''def _power(A, k):
+    """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
+    w, V = jnp.linalg.eig(A)
+    return ((V * w ** k) @ jnp.linalg.inv(V)).real
+''',
+    "torch": '''def _power(A, k):
+    """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
+    w, V = torch.linalg.eig(A)
+    return ((V * w ** k) @ torch.linalg.inv(V)).real
+''',
+}
+
+_COMMUTATION = '''def _commutation(m, n):
+    """K with K vec(A) = vec(Aᵀ) for m x n A."""
+    K = {xp}.zeros((m * n, m * n){dtype})
+    rows = {xp}.arange(m * n)
+    cols = (rows % n) * m + rows // n
+    {set}
+    return K
+'''
+
+_PROJECT = '''def _project(J, projection, axes):
+    """J composed with 𝕀ₛ ("symmetric"), 2𝕀ₛ − 𝔻 ("entries") or 𝔻 ("diagonal") on axes."""
+    swapped = {xp}.swapaxes(J, *axes)
+    shape = [1] * J.ndim
+    shape[axes[0]] = shape[axes[1]] = J.shape[axes[0]]
+    mask = {xp}.eye(J.shape[axes[0]]{dtype}).reshape(shape)
+    if projection == "symmetric":
+        return 0.5 * (J + swapped)
+    if projection == "entries":
+        return J + swapped - mask * J
+    return mask * J
+'''
+
+
+def _templated(template, backend):
+    dtype = ", dtype=torch.float64" if backend.name == "torch" else ""
+    if backend.name == "jax":
+        setter = "K = K.at[rows, cols].set(1.0)"
+    else:
+        setter = "K[rows, cols] = 1.0"
+    return template.format(xp=backend.xp, dtype=dtype, set=setter)
+
+
+# --------------------------------------------------------------------------- lowering
+
+def canonical(e):
+    """Transposes outside inverses and powers, so (Xᵀ)⁻¹ and (X⁻¹)ᵀ share X⁻¹."""
+    e = e.replace(lambda u: isinstance(u, sympy.Inverse) and isinstance(u.arg, sympy.Transpose),
+                  lambda u: sympy.Transpose(sympy.Inverse(u.arg.arg)))
+    return e.replace(
+        lambda u: isinstance(u, sympy.MatPow) and isinstance(u.args[0], sympy.Transpose),
+        lambda u: sympy.Transpose(sympy.MatPow(u.args[0].arg, u.args[1])))
+
+
+def _small_power(e):
+    """(M, k) for M^k with an integer 0 < |k| ≤ MAX_EXPANDED_POWER, else None."""
+    if isinstance(e, sympy.MatPow) and e.args[1].is_Integer and \
+            0 < abs(int(e.args[1])) <= MAX_EXPANDED_POWER:
+        return e.args[0], int(e.args[1])
+    return None
+
+
+def chain_factors(factors) -> list:
+    """The factors of a product with small powers written out: X⁻² → X⁻¹, X⁻¹; (X²)ᵀ →
+    Xᵀ, Xᵀ. Nested products are flattened."""
+    out = []
+    for f in factors:
+        transposed = isinstance(f, sympy.Transpose)
+        inner = f.arg if transposed else f
+        power = _small_power(inner)
+        if power is not None:
+            M, k = power
+            base = sympy.Inverse(M) if k < 0 else M
+            out += [sympy.Transpose(base) if transposed else base] * abs(k)
+        elif isinstance(f, sympy.MatMul):
+            coeff, mats = f.as_coeff_matrices()
+            assert coeff == 1, f  # SymPy keeps coefficients at the front of a product
+            out += chain_factors(mats)
+        else:
+            out.append(f)
+    return out
+
+
+def _inverse_in_chain(f):
+    """(M, transposed) when the chain factor f is M⁻¹ or M⁻ᵀ."""
+    if isinstance(f, sympy.Inverse):
+        return f.arg, False
+    if isinstance(f, sympy.Transpose) and isinstance(f.arg, sympy.Inverse):
+        return f.arg.arg, True
+    return None
+
+
+class Survey:
+    """Counts of how often each node is used, and of the uses of each inverse, so the
+    lowering names shared values and forms an inverse only when it pays."""
+
+    def __init__(self, roots):
+        self.uses: dict = {}
+        self.inverse_in_chains: dict = {}
+        self.inverse_alone: set = set()
+        for r in roots:
+            self.visit(r)
+
+    def visit(self, e):
+        self.uses[e] = self.uses.get(e, 0) + 1
+        if self.uses[e] > 1:
+            return
+        if isinstance(e, sympy.MatMul):
+            for f in chain_factors(e.as_coeff_matrices()[1]):
+                found = _inverse_in_chain(f)
+                if found:
+                    M = found[0]
+                    self.inverse_in_chains[M] = self.inverse_in_chains.get(M, 0) + 1
+                    self.visit(M)
+                else:
+                    self.visit(f)
+            self.visit(e.as_coeff_matrices()[0])
+            return
+        if isinstance(e, sympy.Inverse):
+            self.inverse_alone.add(e.arg)
+        for a in e.args:
+            if isinstance(a, sympy.Basic):
+                self.visit(a)
+
+    def form_inverse(self, M) -> bool:
+        return M in self.inverse_alone or self.inverse_in_chains.get(M, 0) >= 2
+
+
+class Lowering:
+    """Turns SymPy nodes into statements and Values for one backend. `value(e)` is
+    memoised: a node used twice is computed once and named."""
+
+    def __init__(self, backend, names: dict, dims: dict, survey: Survey):
+        self.b = backend
+        self.names = names      # symbol -> identifier
+        self.dims = dims        # dimension symbol -> identifier
+        self.survey = survey
+        self.lines: list[str] = []
+        self.memo: dict = {}
+        self.helpers: set = set()
+        self.counter = 0
+        self.taken = set(names.values()) | set(dims.values())
+
+    # ---- statements and names
+    def fresh(self, hint="t") -> str:
+        while True:
+            name = f"{hint}{self.counter}" if hint == "t" else hint
+            self.counter += 1 if hint == "t" else 0
+            if name not in self.taken and not keyword.iskeyword(name):
+                self.taken.add(name)
+                return name
+            hint = hint if hint == "t" else f"{hint}_"
+
+    def bind(self, v: Value, hint="t") -> Value:
+        if re.fullmatch(r"[A-Za-z_]\w*|-?[.\d]+(e[-+]?\d+)?", v.code):
+            return v
+        name = self.fresh(hint)
+        self.lines.append(f"{name} = {v.code}")
+        return replace(v, code=name, prec=ATOM, transpose_of=None, column=None)
+
+    def dim(self, d) -> str:
+        d = sympy.sympify(d)
+        if d.is_Integer:
+            return str(int(d))
+        if d in self.dims:
+            return self.dims[d]
+        if d.free_symbols <= set(self.dims):
+            return "(" + _dim_code(d, self.dims) + ")"
+        raise MatcalcError(f"the dimension {d} is not fixed by any argument")
+
+    # ---- the memoised entry point
+    def value(self, e) -> Value:
+        v = self.memo.get(e)
+        if v is None:
+            v = self.lower(e)
+            if self.survey.uses.get(e, 0) > 1 and v.kind != ZERO:
+                v = self.bind(v)
+            self.memo[e] = v
+        return v
+
+    def dense(self, v: Value) -> Value:
+        """v as a dense array (forming a diagonal, identity or ones matrix)."""
+        r, c = (self.dim(s) for s in v.shape) if v.shape else (None, None)
+        if v.kind == DENSE or v.kind == SCALAR:
+            return v
+        if v.kind == DIAG:
+            return Value(f"{self.b.xp}.diag({v.code})", DENSE, v.shape)
+        base = {EYE: self.b.eye(r), ONES: self.b.ones(r, c), ZERO: self.b.zeros(r, c)}[v.kind]
+        if v.kind == EYE and v.shape[0] != v.shape[1]:  # never: I is square
+            raise AssertionError(v)
+        return scale(v.code, Value(base, DENSE, v.shape)) if v.kind != ZERO else \
+            Value(base, DENSE, v.shape)
+
+    @singledispatchmethod
+    def lower(self, e) -> Value:
+        raise NoRuleError(f"no code rule for {type(e).__name__} (in {e}); "
+                          "extend matcalc.printing.code.Lowering.lower")
+
+    # ---- leaves
+    @lower.register(MatrixSymbol)
+    @lower.register(Symbol)
+    def _symbol(self, e):
+        if e in self.dims and e not in self.names:  # a dimension used as a number
+            return Value(self.dims[e], SCALAR)
+        if e not in self.names:
+            raise VariableError(f"{e} is not among the arguments of the generated function")
+        return Value(self.names[e], DENSE if isinstance(e, MatrixExpr) else SCALAR,
+                     tuple(e.shape) if isinstance(e, MatrixExpr) else ())
+
+    @lower.register(sympy.Number)
+    @lower.register(sympy.NumberSymbol)
+    def _number(self, e):
+        x = float(e)
+        if e.is_Integer:
+            return Value(str(int(e)), SCALAR, (), ATOM if e >= 0 else UNARY)
+        return Value(repr(x), SCALAR, (), ATOM if x >= 0 else UNARY)
+
+    @lower.register(sympy.Identity)
+    def _identity(self, e):
+        return Value("1", EYE, tuple(e.shape))
+
+    @lower.register(sympy.ZeroMatrix)
+    def _zero(self, e):
+        return Value("0", ZERO, tuple(e.shape))
+
+    @lower.register(sympy.OneMatrix)
+    def _ones(self, e):
+        return Value("1", ONES, tuple(e.shape))
+
+    # ---- scalars
+    @lower.register(sympy.Add)
+    def _add(self, e):
+        return join_sum([self.value(a) for a in _ordered(e.args)])
+
+    @lower.register(sympy.Mul)
+    def _mul(self, e):
+        coeff, rest = e.as_coeff_Mul()
+        factors = [self.value(a) for a in sympy.Mul.make_args(rest)]
+        code = join_product(factors)
+        v = Value(code, SCALAR, (), MUL if len(factors) > 1 else factors[0].prec)
+        return scale(self.value(coeff).code, v) if coeff != 1 else v
+
+    @lower.register(sympy.Pow)
+    def _pow(self, e):
+        base, k = e.args
+        if isinstance(base, Norm) and k.is_even:  # ‖M‖² = M : M, no square root
+            M = self.dense(self.value(base.arg))
+            sq = self.sum_of_products(M, M)
+            return sq if k == 2 else power(sq, self.value(k / 2))
+        if k == sympy.S.Half:
+            return Value(self.b.call("sqrt", self.value(base).code), SCALAR)
+        if k == -1:
+            return Value(f"1 / {self.value(base).wrapped(POW)}", SCALAR, (), MUL)
+        return power(self.value(base), self.value(k))
+
+    @lower.register(sympy.Function)
+    def _function(self, e):
+        if e.func is sympy.log and isinstance(e.args[0], sympy.Determinant):
+            return self.log_det(e.args[0].arg)
+        name = self.b.function(e.func)
+        if name is None or len(e.args) != 1:
+            raise NoRuleError(f"no code rule for the function {e.func} (in {e})")
+        self._need(name)
+        return Value(f"{name}({self.value(e.args[0]).code})", SCALAR)
+
+    def _need(self, name):
+        if name in self.b.helpers():
+            self.helpers.add(name)
+
+    @lower.register(sympy.Trace)
+    def _trace(self, e):
+        M = e.arg
+        if isinstance(M, sympy.MatAdd):
+            return join_sum([self.value(sympy.Trace(t)) for t in M.args])
+        if isinstance(M, sympy.MatMul):
+            coeff, factors = M.as_coeff_matrices()
+            return scale_by(self, coeff, self.chain_contraction(factors, trace=True))
+        v = self.value(M)
+        if v.kind == DIAG:
+            return Value(self.b.call("sum", v.code), SCALAR)
+        if v.kind in (EYE, ONES):
+            return scale(v.code, Value(self.dim(M.shape[0]), SCALAR))
+        if v.kind == ZERO:
+            return Value("0.0", SCALAR)
+        return Value(self.b.call("trace", v.code), SCALAR)
+
+    @lower.register(sympy.Determinant)
+    def _det(self, e):
+        return Value(self.b.linalg("det", self.dense(self.value(e.arg)).code), SCALAR)
+
+    def log_det(self, M) -> Value:
+        """log det M from slogdet: log(sign) + log|det M| (NaN for a negative determinant)."""
+        s = self.bind(Value(self.b.linalg("slogdet", self.dense(self.value(M)).code), SCALAR),
+                      self._hint("slogdet", M))
+        return Value(f"{s.code}[1] + {self.b.xp}.log({s.code}[0])", SCALAR, (), ADD)
+
+    def _hint(self, prefix, M):
+        return f"{prefix}_{self.names[M]}" if M in self.names else "t"
+
+    @lower.register(Norm)
+    def _norm(self, e):
+        return Value(self.b.linalg("norm", self.dense(self.value(e.arg)).code), SCALAR)
+
+    @lower.register(DoubleDot)
+    def _double_dot(self, e):
+        A, B = (self.dense(self.value(a)) for a in e.args)
+        return self.sum_of_products(A, B)
+
+    def sum_of_products(self, A: Value, B: Value) -> Value:
+        """A : B = Σᵢⱼ AᵢⱼBᵢⱼ"""
+        if A == B:
+            A = B = self.bind(A)
+        return Value(self.b.sum_of_products(A.wrapped(MUL), B.wrapped(MUL + 1)), SCALAR)
+
+    # ---- matrices
+    @lower.register(sympy.MatAdd)
+    def _matadd(self, e):
+        terms = [self.value(t) for t in _ordered(e.args)]
+        terms = [t for t in terms if t.kind != ZERO]
+        if not terms:
+            return Value("0", ZERO, tuple(e.shape))
+        kinds = {t.kind for t in terms}
+        if kinds <= {DIAG, EYE}:
+            if kinds == {EYE}:
+                return Value(join_sum([Value(t.code, SCALAR, (), t.prec)
+                                       for t in terms]).code, EYE, tuple(e.shape), ATOM)
+            return Value(join_sum([Value(t.code, DENSE, t.shape, t.prec) for t in terms])
+                         .code, DIAG, tuple(e.shape), ADD)
+        if kinds == {ONES}:
+            total = join_sum([Value(t.code, SCALAR, (), t.prec) for t in terms])
+            return Value(f"({total.code})" if total.prec < ATOM else total.code, ONES,
+                         tuple(e.shape))
+        parts = []
+        for t in terms:
+            if t.kind == ONES and (DENSE in kinds):  # + c·1: broadcasting adds c
+                parts.append(Value(t.code, SCALAR, (), t.prec))
+            else:
+                parts.append(self.dense(t))
+        out = join_sum(parts)
+        return replace(out, kind=DENSE, shape=tuple(e.shape))
+
+    @lower.register(sympy.MatMul)
+    def _matmul(self, e):
+        coeff, factors = e.as_coeff_matrices()
+        return self.chain(coeff, list(factors))
+
+    @lower.register(sympy.Transpose)
+    def _transpose(self, e):
+        v = self.value(e.arg)
+        shape = tuple(e.shape)
+        if v.kind == DENSE:
+            return Value(f"{v.wrapped(ATOM)}.T", DENSE, shape, ATOM, v)
+        if v.kind == DIAG or v.kind == EYE:
+            return replace(v, shape=shape)
+        return replace(v, shape=shape)
+
+    @lower.register(sympy.Inverse)
+    def _inverse(self, e):
+        M = self.value(e.arg)
+        if M.kind == DIAG:
+            return Value(f"1 / {M.wrapped(POW)}", DIAG, tuple(e.shape), MUL)
+        if M.kind == EYE:
+            return Value(f"1 / {M.wrapped(POW)}", EYE, tuple(e.shape), MUL)
+        return self.bind(Value(self.b.linalg("inv", self.dense(M).code), DENSE,
+                               tuple(e.shape)), self._hint("inv", e.arg))
+
+    @lower.register(sympy.MatPow)
+    def _matpow(self, e):
+        M, k = e.args
+        if _small_power(e):
+            return self.chain(sympy.S.One, [e])
+        if k.is_Integer:
+            base = self.value(sympy.Inverse(M)) if k < 0 else self.dense(self.value(M))
+            return Value(self.b.linalg("matrix_power", base.code, str(abs(int(k)))), DENSE,
+                         tuple(e.shape))
+        self.helpers.add("_power")
+        return Value(f"_power({self.dense(self.value(M)).code}, {self.value(k).code})",
+                     DENSE, tuple(e.shape))
+
+    @lower.register(sympy.HadamardProduct)
+    def _hadamard(self, e):
+        shape = tuple(e.shape)
+        chains = [a for a in e.args if isinstance(a, sympy.MatMul)]
+        if any(isinstance(a, sympy.Identity) for a in e.args) and len(e.args) == 2 and chains:
+            coeff, factors = chains[0].as_coeff_matrices()  # I ∘ (A B): diag of a product
+            return scale_by(self, coeff, self.chain_contraction(factors, trace=False))
+        values = [self.value(a) for a in e.args]
+        if any(v.kind == ZERO for v in values):
+            return Value("0", ZERO, shape)
+        factor = "1"
+        keep = []
+        for v in values:
+            if v.kind == ONES:
+                factor = _times(factor, v.code)
+            else:
+                keep.append(v)
+        if not keep:
+            return Value(factor, ONES, shape)
+        if any(v.kind in (EYE, DIAG) for v in keep):  # the product is diagonal
+            parts = []
+            for v in keep:
+                if v.kind == EYE:
+                    factor = _times(factor, v.code)
+                elif v.kind == DIAG:
+                    parts.append(v)
+                else:
+                    parts.append(Value(self.b.diagonal(v.code), DENSE))
+            if not parts:
+                return Value(factor, EYE, shape)
+            out = Value(join_product(parts), DIAG, shape,
+                        MUL if len(parts) > 1 else parts[0].prec)
+            return scale(factor, out) if factor != "1" else out
+        out = Value(join_product(keep), DENSE, shape,
+                    MUL if len(keep) > 1 else keep[0].prec)
+        return scale(factor, out) if factor != "1" else out
+
+    @lower.register(sympy.HadamardPower)
+    def _hadamard_power(self, e):
+        return replace(power(self.dense(self.value(e.base)), self.value(e.exp)), kind=DENSE,
+                       shape=tuple(e.shape))
+
+    @lower.register(Elementwise)
+    def _elementwise(self, e):
+        name = self.b.function(e.function)
+        if name is None:
+            raise NoRuleError(f"no code rule for {e.function} applied entrywise (in {e})")
+        self._need(name)
+        return Value(f"{name}({self.dense(self.value(e.arg)).code})", DENSE, tuple(e.shape))
+
+    @lower.register(Adjugate)
+    def _adjugate(self, e):
+        det = self.value(sympy.Determinant(e.arg))
+        inv = self.value(sympy.Inverse(e.arg))
+        return scale(det.wrapped(MUL), inv)
+
+    @lower.register(Vec)
+    def _vec(self, e):
+        M = self.dense(self.value(e.arg))
+        return Value(f"{M.wrapped(ATOM)}.T.reshape(-1, 1)", DENSE, tuple(e.shape))
+
+    @lower.register(Unvec)
+    def _unvec(self, e):
+        v = self.dense(self.value(e.arg))
+        m, n = (self.dim(d) for d in e.shape)
+        return Value(f"{v.wrapped(ATOM)}.reshape({n}, {m}).T", DENSE, tuple(e.shape))
+
+    @lower.register(CommutationMatrix)
+    def _commutation(self, e):
+        self.helpers.add("_commutation")
+        m, n = (self.dim(d) for d in e.args)
+        return Value(f"_commutation({m}, {n})", DENSE, tuple(e.shape))
+
+    @lower.register(sympy.DiagMatrix)
+    def _diag_matrix(self, e):
+        v = self.dense(self.value(e.args[0]))
+        if e.args[0].shape[1] == 1:
+            return Value(f"{v.wrapped(ATOM)}[:, 0]", DIAG, tuple(e.shape), column=v.code
+                         if v.prec == ATOM else f"({v.code})")
+        return Value(f"{v.wrapped(ATOM)}[0, :]", DIAG, tuple(e.shape))
+
+    @lower.register(sympy.DiagonalOf)
+    def _diagonal_of(self, e):
+        M = e.arg
+        if isinstance(M, sympy.MatMul):
+            coeff, factors = M.as_coeff_matrices()
+            v = scale_by(self, coeff, self.chain_contraction(factors, trace=False))
+        else:
+            v = self.value(M)
+            if v.kind == DENSE:
+                v = Value(self.b.diagonal(v.code), DIAG, tuple(M.shape))
+            elif v.kind != DIAG:
+                v = Value(f"{v.code} * {self.b.ones(self.dim(M.shape[0]), 1)}[:, 0]", DIAG,
+                          tuple(M.shape), MUL)
+        return Value(v.as_column(), DENSE, tuple(e.shape))
+
+    @lower.register(sympy.KroneckerProduct)
+    def _kronecker(self, e):
+        out = self.dense(self.value(e.args[0]))
+        for a in e.args[1:]:
+            out = Value(self.b.call("kron", out.code, self.dense(self.value(a)).code), DENSE)
+        return replace(out, shape=tuple(e.shape))
+
+    # ---- products
+    def operands(self, coeff, factors):
+        """The chain's factors as (plan.Operand, payload) and the scalar coefficient; None
+        when a factor is zero. Identities fold into the coefficient."""
+        ops = []
+        scalars = [self.value(coeff)] if coeff != 1 else []
+        for f in chain_factors(factors):
+            found = _inverse_in_chain(f)
+            rows, cols = (plan.size(d) for d in f.shape)
+            if found and not self.survey.form_inverse(found[0]):
+                M, transposed = found
+                ops.append((plan.Operand(plan.INV, rows, cols),
+                            (self.dense(self.value(M)), transposed, M)))
+                continue
+            v = self.value(f)
+            if v.kind == ZERO:
+                return None, None
+            if v.kind == EYE:
+                if v.code != "1":
+                    scalars.append(Value(v.code, SCALAR, (), v.prec))
+                continue
+            if v.kind == ONES and v.code != "1":
+                scalars.append(Value(v.code, SCALAR, (), v.prec))
+                v = Value("1", ONES, v.shape)
+            ops.append((plan.Operand({DENSE: plan.DENSE, DIAG: plan.DIAG, ONES: plan.ONES}
+                                     [v.kind], rows, cols), replace(v, shape=tuple(f.shape))))
+        return ops, scalars
+
+    def chain(self, coeff, factors) -> Value:
+        """coeff · A₁ ⋯ A_k in the cheapest order (matcalc.plan)."""
+        shape = (factors[0].shape[0], factors[-1].shape[1])
+        distributed = self.distribute(coeff, factors)
+        if distributed is not None:
+            return distributed
+        ops, scalars = self.operands(coeff, factors)
+        if ops is None:
+            return Value("0", ZERO, shape)
+        if not ops:
+            return Value(_product_code(scalars), EYE, shape)
+        tree, _ = plan.chain_order([o for o, _ in ops])
+        out = self.multiply(tree, ops)
+        if out.kind == ONES:
+            out = self.dense(out)
+        return _apply_scalars(out, scalars)
+
+    def distribute(self, coeff, factors):
+        """c · L (S₁ + S₂) R as c·L S₁ R + c·L S₂ R when that is cheaper (a sum multiplied
+        by something thin), else None."""
+        if len(factors) < 2:
+            return None
+        result_size = plan.size(factors[0].shape[0]) * plan.size(factors[-1].shape[1])
+        for i, f in enumerate(factors):
+            if not isinstance(f, sympy.MatAdd) or len(f.args) > 4 or \
+                    self.survey.uses.get(f, 0) > 1:  # a shared sum is formed anyway
+                continue
+            if plan.size(f.shape[0]) * plan.size(f.shape[1]) <= result_size:
+                continue
+            formed = plan.chain_order(self._estimate_ops(factors))[1] + \
+                plan.entrywise_cost(len(f.args), plan.size(f.shape[0]) * plan.size(f.shape[1])) \
+                + sum(_estimate(t) for t in f.args)
+            spread = 0.0
+            for t in f.args:
+                spread += plan.chain_order(self._estimate_ops(
+                    factors[:i] + _as_factors(t) + factors[i + 1:]))[1] + \
+                    plan.entrywise_cost(2, result_size)
+            if spread < formed:
+                terms = [self.chain(coeff * c, factors[:i] + mats + factors[i + 1:])
+                         for c, mats in (_split(t) for t in _ordered(f.args))]
+                return replace(join_sum([self.dense(t) for t in terms]), kind=DENSE,
+                               shape=(factors[0].shape[0], factors[-1].shape[1]))
+        return None
+
+    def _estimate_ops(self, factors):
+        ops = []
+        for f in chain_factors(factors):
+            kind = plan.INV if _inverse_in_chain(f) else plan.DENSE
+            ops.append(plan.Operand(kind, plan.size(f.shape[0]), plan.size(f.shape[1])))
+        return ops
+
+    def multiply(self, tree, ops) -> Value:
+        """The product a plan tree describes (a Value with its shape)."""
+        if isinstance(tree, int):
+            op, payload = ops[tree]
+            if op.kind == plan.INV:
+                _, transposed, M = payload
+                inv = replace(self.value(sympy.Inverse(M)), shape=tuple(M.shape))
+                return Value(f"{inv.wrapped(ATOM)}.T", DENSE, inv.shape, ATOM, inv) \
+                    if transposed else inv
+            return payload
+        left = self.multiply(tree[0], ops) if not _is_inv_leaf(tree[0], ops) else None
+        right = self.multiply(tree[1], ops) if not _is_inv_leaf(tree[1], ops) else None
+        if left is None and right is None:  # M⁻¹ N⁻¹: form one, solve with the other
+            right = self.multiply(tree[1], ops)
+        if left is None:  # M⁻¹ R = solve(M, R)
+            M, transposed, _ = ops[tree[0]][1]
+            A = M.wrapped(ATOM) + ".T" if transposed else M.code
+            return Value(self.b.linalg("solve", A, self.dense(right).code), DENSE, right.shape)
+        if right is None:  # L M⁻¹ = solve(Mᵀ, Lᵀ)ᵀ
+            M, transposed, _ = ops[tree[1]][1]
+            A = M.code if transposed else M.wrapped(ATOM) + ".T"
+            L = self.dense(left)
+            return Value(f"{self.b.linalg('solve', A, L.wrapped(ATOM) + '.T')}.T", DENSE,
+                         left.shape)
+        return self.product(left, right)
+
+    def product(self, L: Value, R: Value) -> Value:
+        """L · R for two formed operands."""
+        shape = (L.shape[0], R.shape[1])
+        if L.kind == ONES and R.kind == ONES:  # 1 1 = q 1
+            return Value(self.dim(L.shape[1]), ONES, shape)
+        if ONES in (L.kind, R.kind) and DIAG in (L.kind, R.kind):
+            L, R = (self.dense(v) if v.kind == DIAG else v for v in (L, R))
+        if L.kind == DIAG and R.kind == DIAG:
+            return Value(join_product([L, R]), DIAG, shape, MUL)
+        if L.kind == DIAG:
+            return Value(f"{L.as_column()} * {R.wrapped(MUL + 1)}", DENSE, shape, MUL)
+        if R.kind == DIAG:
+            return Value(f"{L.wrapped(MUL)} * {R.wrapped(ATOM)}[None, :]", DENSE, shape, MUL)
+        if L.kind == ONES:  # 1 R: every row is the column sums of R
+            sums = Value(self.b.sum_axis(R.wrapped(ATOM), 0), DENSE, shape)
+            return sums if L.shape[0] == 1 else \
+                Value(f"{self.b.ones(self.dim(L.shape[0]), 1)} * {sums.code}", DENSE, shape, MUL)
+        if R.kind == ONES:  # L 1: every column is the row sums of L
+            sums = Value(self.b.sum_axis(L.wrapped(ATOM), 1), DENSE, shape)
+            return sums if R.shape[1] == 1 else \
+                Value(f"{sums.code} * {self.b.ones(1, self.dim(R.shape[1]))}", DENSE, shape, MUL)
+        if self.b.transpose_thin_products and L.transpose_of is not None:
+            # Aᵀ R as (Rᵀ A)ᵀ: XLA on CPU multiplies by a transposed operand slowly
+            return Value(f"({R.wrapped(ATOM)}.T @ {L.transpose_of.wrapped(MUL)}).T", DENSE,
+                         shape)
+        return Value(f"{L.wrapped(MUL)} @ {R.wrapped(MUL + 1)}", DENSE, shape, MUL)
+
+    def chain_contraction(self, factors, trace: bool) -> Value:
+        """tr(A₁ ⋯ A_k) (a scalar) or the diagonal of A₁ ⋯ A_k (a DIAG vector), without
+        forming the product: Σ L ∘ Rᵀ over a split chosen by the plan."""
+        ops, scalars = self.operands(sympy.S.One, list(factors))
+        n = self.dim(factors[0].shape[0])
+        if ops is None:
+            return Value("0.0", SCALAR) if trace else Value("0", DIAG)
+        if not ops:
+            one = Value(n, SCALAR) if trace else Value(self.b.ones(n, 1) + "[:, 0]", DIAG)
+            return _apply_scalars(one, scalars)
+        if len(ops) == 1:
+            v = self.multiply(0, ops)
+            v = self.dense(v) if v.kind != DIAG else v
+            if v.kind == DIAG:
+                out = Value(self.b.call("sum", v.code), SCALAR) if trace else v
+            else:
+                out = Value(self.b.call("trace", v.code), SCALAR) if trace else \
+                    Value(self.b.diagonal(v.code), DIAG)
+            return _apply_scalars(out, scalars)
+        s, _ = plan.trace_split([o for o, _ in ops])
+        L = self.multiply(plan.chain_order([o for o, _ in ops[:s]])[0], ops[:s])
+        R = self.multiply(_shift(plan.chain_order([o for o, _ in ops[s:]])[0], s), ops)
+        if L.kind == ONES or R.kind == ONES:  # tr(1 R) = Σ R; diag(1 R) = column sums of R
+            other = self.dense(R if L.kind == ONES else L)
+            if trace:
+                out = Value(self.b.call("sum", other.code), SCALAR)
+            else:
+                axis = 0 if L.kind == ONES else 1
+                out = Value(f"{other.wrapped(ATOM)}.sum({axis})", DIAG)
+            return _apply_scalars(out, scalars)
+        L, R = self.dense(L), self.dense(R)
+        if trace:
+            out = Value(self.b.sum_of_products(L.wrapped(MUL), f"{R.wrapped(ATOM)}.T"), SCALAR)
+        else:
+            out = Value(self.b.call("sum", f"{L.wrapped(MUL)} * {R.wrapped(ATOM)}.T", "1"),
+                        DIAG)
+        return _apply_scalars(out, scalars)
+
+
+def _is_inv_leaf(tree, ops) -> bool:
+    return isinstance(tree, int) and ops[tree][0].kind == plan.INV
+
+
+def _shift(tree, s):
+    if isinstance(tree, int):
+        return tree + s
+    return _shift(tree[0], s), _shift(tree[1], s)
+
+
+def _split(t):
+    if isinstance(t, sympy.MatMul):
+        coeff, mats = t.as_coeff_matrices()
+        return coeff, list(mats)
+    return sympy.S.One, [t]
+
+
+def _as_factors(t):
+    return _split(t)[1]
+
+
+def _estimate(e) -> float:
+    """A rough cost of computing e on its own (for deciding whether to distribute)."""
+    if isinstance(e, sympy.MatMul):
+        ops = [plan.Operand(plan.DENSE, plan.size(f.shape[0]), plan.size(f.shape[1]))
+               for f in chain_factors(e.as_coeff_matrices()[1])]
+        return plan.chain_order(ops)[1]
+    if isinstance(e, (MatrixSymbol, sympy.Transpose)) and not isinstance(e, sympy.MatMul):
+        return 0.0 if isinstance(e, MatrixSymbol) else _estimate(e.arg)
+    if isinstance(e, MatrixExpr):
+        return plan.size(e.shape[0]) * plan.size(e.shape[1]) + sum(
+            _estimate(a) for a in e.args if isinstance(a, MatrixExpr))
+    return 0.0
+
+
+def _ordered(args):
+    """Terms with positive ones first, so a sum prints as a - b rather than -b + a."""
+    return sorted(args, key=lambda t: (t.could_extract_minus_sign(), sympy.default_sort_key(t)))
+
+
+def _dim_code(d, dims) -> str:
+    if d.is_Integer:
+        return str(int(d))
+    if d.is_Symbol:
+        return dims[d]
+    if d.is_Pow:
+        return f"{_dim_code(d.base, dims)} ** {_dim_code(d.exp, dims)}" if d.base.is_Atom \
+            else f"({_dim_code(d.base, dims)}) ** {_dim_code(d.exp, dims)}"
+    op = " + " if d.is_Add else " * "
+    return op.join(_dim_code(a, dims) if a.is_Atom else f"({_dim_code(a, dims)})"
+                   for a in d.args)
+
+
+def _times(a: str, b: str) -> str:
+    if a == "1":
+        return b
+    if b == "1":
+        return a
+    return f"{a} * {b}"
+
+
+def scale(c: str, v: Value) -> Value:
+    """c · v for a scalar factor given as code."""
+    if c == "1":
+        return v
+    if c in ("-1", "(-1)"):
+        return replace(v, code=f"-{v.wrapped(POW)}", prec=UNARY, transpose_of=None, column=None)
+    if v.kind in (EYE, ONES):
+        return replace(v, code=_times(c, v.code), prec=MUL)
+    if c.startswith("-") and not c[1:].replace(".", "").isdigit():
+        c = f"({c})"
+    return replace(v, code=f"{c} * {v.wrapped(MUL + 1)}", prec=MUL, transpose_of=None,
+                   column=None)
+
+
+def scale_by(lowering: Lowering, coeff, v: Value) -> Value:
+    if coeff == 1:
+        return v
+    c = lowering.value(coeff)
+    return scale(c.code if c.code == "-1" else c.wrapped(MUL), v)
+
+
+def power(base: Value, k: Value) -> Value:
+    return Value(f"{base.wrapped(POW + 1)} ** {k.wrapped(POW)}", base.kind, base.shape, POW)
+
+
+def join_sum(parts: list[Value]) -> Value:
+    """a + b - c from Values (a leading unary minus becomes subtraction)."""
+    if len(parts) == 1:
+        return parts[0]
+    code = parts[0].wrapped(ADD)
+    for p in parts[1:]:
+        if p.prec == UNARY and p.code.startswith("-"):
+            code += f" - {p.code[1:]}"
+        else:
+            code += f" + {p.wrapped(ADD + 1) if p.prec == ADD else p.code}"
+    return Value(code, parts[0].kind, parts[0].shape, ADD)
+
+
+def _product_code(scalars) -> str:
+    if not scalars:
+        return "1"
+    return " * ".join(s.wrapped(MUL) for s in scalars)
+
+
+def _apply_scalars(out: Value, scalars) -> Value:
+    for s in scalars:
+        out = scale(s.code if s.code == "-1" else s.wrapped(MUL), out)
+    return out
+
+
+# --------------------------------------------------------------------------- modules
+
+_RESERVED = {"np", "jnp", "jax", "torch", "math", "eps", "seed", "f"}
+
+
+def _identifiers(symbols) -> dict:
+    """A safe Python identifier for each symbol: its name where that is one, else argN."""
+    names, used = {}, set()
+    for s in symbols:
+        name = s.name
+        ok = name.isidentifier() and name.isascii() and not keyword.iskeyword(name) and \
+            name not in _RESERVED and not name.startswith("_") and \
+            not re.fullmatch(r"t\d+", name) and name not in used
+        if not ok:
+            k = len(names)
+            while f"arg{k}" in used:
+                k += 1
+            name = f"arg{k}"
+        names[s] = name
+        used.add(name)
+    return names
+
+
+@dataclass(frozen=True)
+class Output:
+    """One value a generated function returns."""
+    obj: object
+    label: str
+
+
+def _roots(obj) -> list:
+    if isinstance(obj, FourthOrder):
+        out = []
+        for t in obj.terms:
+            out += [t.coeff, t.A, t.B] if isinstance(t, SquareProduct) else [t.coeff, t.M, t.K]
+        return out
+    return [obj]
+
+
+def _prepare(obj):
+    if hasattr(obj, "result") and hasattr(obj, "steps"):  # a Derivation
+        obj = obj.result
+    if isinstance(obj, FourthOrder):
+        return map_factors(obj, lambda e: canonical(normalise(e)))
+    try:
+        e = sympy.sympify(obj, strict=True)
+    except (sympy.SympifyError, TypeError):
+        raise MatcalcError(f"not a SymPy expression or matcalc result: {obj!r}") from None
+    e = canonical(normalise(e))
+    if is_one_by_one(e):  # 1 x 1 results are scalars, as everywhere in matcalc
+        e = sympy.Trace(e)
+    return e
+
+
+def _symbols_of(obj) -> set:
+    if isinstance(obj, FourthOrder):
+        out = set()
+        for r in _roots(obj):
+            out |= r.free_symbols
+        return out
+    return obj.free_symbols
+
+
+class ModuleWriter:
+    """Writes the functions of one generated module for one backend and argument list."""
+
+    def __init__(self, args, backend: str):
+        if backend not in BACKENDS:
+            raise MatcalcError(f"unknown backend {backend!r}: use one of "
+                               f"{', '.join(BACKENDS)}")
+        self.b = BACKENDS[backend]
+        self.args = list(args)
+        for a in self.args:
+            if not isinstance(a, (MatrixSymbol, Symbol)):
+                raise VariableError(f"argument {a} is not a MatrixSymbol or a Symbol")
+        if len({a.name for a in self.args}) != len(self.args):
+            raise VariableError("two arguments have the same name")
+        self.names = _identifiers(self.args)
+        self.dimension_args = {a for a in self.args if isinstance(a, Symbol) and any(
+            a in sympy.sympify(d).free_symbols for m in self.args
+            if isinstance(m, MatrixSymbol) for d in m.shape)}
+
+    def note_dimensions(self, objs) -> None:
+        """Symbol arguments that are dimensions somewhere in objs are integers."""
+        shape_symbols = set()
+        for o in objs:
+            exprs = _roots(o) if isinstance(o, FourthOrder) else [o]
+            for e in exprs:
+                shape_symbols |= {s for node in sympy.preorder_traversal(e)
+                                  if isinstance(node, MatrixExpr) for d in node.shape
+                                  for s in sympy.sympify(d).free_symbols}
+            if isinstance(o, FourthOrder):
+                shape_symbols |= {s for d in o.shape for s in sympy.sympify(d).free_symbols}
+        self.dimension_args |= {a for a in self.args if a in shape_symbols}
+        self.helpers: set = set()
+
+    def dims(self) -> tuple[dict, list]:
+        """Dimension symbol -> identifier, and the lines that read them off the arguments."""
+        dims, lines = {}, []
+        for a in self.args:
+            if a in self.dimension_args:
+                dims[a] = self.names[a]
+        used = set(self.names.values())
+        for M in self.args:
+            if not isinstance(M, MatrixSymbol):
+                continue
+            for axis, d in enumerate(M.shape):
+                d = sympy.sympify(d)
+                if d.is_Symbol and d not in dims:
+                    name = d.name if d.name.isidentifier() and d.name.isascii() and \
+                        d.name not in used and not keyword.iskeyword(d.name) and \
+                        d.name not in _RESERVED else f"dim{len(dims)}"
+                    dims[d] = name
+                    used.add(name)
+                    lines.append(f"{name} = {self.names[M]}.shape[{axis}]")
+        return dims, lines
+
+    def function(self, name: str, outputs: list[Output], doc: str) -> str:
+        objs = [_prepare(o.obj) for o in outputs]
+        self.note_dimensions(objs)
+        free = set()
+        for o in objs:
+            free |= _symbols_of(o)
+        dims, dim_lines = self.dims()
+        for s in sorted(free - set(self.names) - set(dims), key=str):
+            if isinstance(s, Symbol) and any(s in o.free_symbols and any(
+                    s in sympy.sympify(d).free_symbols for node in sympy.preorder_traversal(o)
+                    if isinstance(node, MatrixExpr) for d in node.shape)
+                    for o in objs if not isinstance(o, FourthOrder)):
+                raise VariableError(f"the dimension {s} is not fixed by any argument; add the "
+                                    f"Symbol {s} to the arguments")
+            raise VariableError(f"{s} is not among the arguments "
+                                f"({', '.join(map(str, self.args))})")
+        survey = Survey([r for o in objs for r in _roots(o)])
+        low = Lowering(self.b, self.names, dims, survey)
+        body = self._arguments(dims, dim_lines)
+        results = [self._output(low, o) for o in objs]
+        self.helpers |= low.helpers
+        body += low.lines
+        body.append("return " + ", ".join(results))
+        sig = ", ".join(self.names[a] for a in self.args)
+        lines = [f"def {name}({sig}):", f'    """{doc}"""'] + ["    " + line for line in body]
+        return "\n".join(lines) + "\n"
+
+    def _arguments(self, dims, dim_lines) -> list[str]:
+        lines = []
+        for a in self.args:
+            x = self.names[a]
+            if a in self.dimension_args:
+                lines.append(f"{x} = int({x})")
+            elif isinstance(a, Symbol):
+                lines.append(f"{x} = {self.b.scalar_arg(x)}")
+            else:
+                lines.append(f"{x} = {self.b.asarray(x)}")
+                if a.shape[1] == 1:
+                    lines.append(f"{x} = {x}[:, None] if {x}.ndim == 1 else {x}")
+                elif a.shape[0] == 1:
+                    lines.append(f"{x} = {x}[None, :] if {x}.ndim == 1 else {x}")
+        lines += dim_lines
+        for a in self.args:
+            if isinstance(a, MatrixSymbol):
+                x = self.names[a]
+                expected = ", ".join(_dim_code(sympy.sympify(d), dims) for d in a.shape)
+                text = " x ".join(_dim_code(sympy.sympify(d), dims) for d in a.shape)
+                lines.append(f'assert tuple({x}.shape) == ({expected}), '
+                             f'f"{x} must be {text}, got {{tuple({x}.shape)}}"')
+        return lines
+
+    def _output(self, low: Lowering, obj) -> str:
+        if isinstance(obj, FourthOrder):
+            return self._fourth_order(low, obj)
+        v = low.value(obj)
+        if isinstance(obj, MatrixExpr):
+            v = low.dense(v) if v.kind != DIAG else Value(f"{self.b.xp}.diag({v.code})", DENSE)
+        return v.code
+
+    def _fourth_order(self, low: Lowering, J: FourthOrder) -> str:
+        parts = []
+        for t in J.terms:
+            c = low.value(t.coeff)
+            if isinstance(t, SquareProduct):
+                spec = "il,jk->ijkl" if t.transposed else "ik,jl->ijkl"
+                A, B = low.dense(low.value(t.A)), low.dense(low.value(t.B))
+            else:
+                spec = "ij,kl->ijkl"
+                A, B = low.dense(low.value(t.M)), low.dense(low.value(t.K))
+            term = Value(self.b.call("einsum", f'"{spec}"', A.code, B.code), DENSE)
+            parts.append(scale(c.wrapped(MUL), term) if t.coeff != 1 else term)
+        if not parts:
+            p, q, r, s = (low.dim(d) for d in J.shape)
+            parts = [Value(f"{self.b.xp}.zeros(({p}, {q}, {r}, {s}))", DENSE)]
+        out = join_sum(parts)
+        for projection, axes in ((J.projection, "(2, 3)"), (J.left, "(0, 1)")):
+            if projection is not None:
+                self.helpers.add("_project")
+                out = Value(f'_project({out.code}, "{projection}", {axes})', DENSE)
+        return out.code
+
+    def preamble(self) -> str:
+        helpers = self.b.helpers()
+        blocks = []
+        for h in sorted(self.helpers):
+            if h == "_power":
+                blocks.append(self.b.eigen_power())
+            elif h == "_commutation":
+                blocks.append(_templated(_COMMUTATION, self.b))
+            elif h == "_project":
+                blocks.append(_templated(_PROJECT, self.b))
+            elif h in helpers:
+                blocks.append(helpers[h])
+        return "\n\n".join(blocks)
+
+
+def _describe(obj) -> str:
+    from .text import text
+    s = obj.text() if isinstance(obj, FourthOrder) else text(obj)
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
+            symmetric=None, diagonal=False) -> str:
+    """The source of a Python module computing obj with NumPy, JAX or PyTorch.
+
+    obj: an expression (scalar or matrix), a FourthOrder or a Derivation.
+    args: the symbols (MatrixSymbol or Symbol) the function takes, in order; dimensions are
+        read off the arrays. A Symbol that is a dimension of an argument is an integer.
+    backend: "numpy", "jax" or "torch" (the module imports it; matcalc does not).
+    grad: a variable X: the module also defines `{name}_and_grad(...)` returning
+        (f, ∂f/∂X) with shared work, and `check_{name}_and_grad(..., eps, seed)`, the
+        relative error of ⟨∂f/∂X, V⟩ against central differences along a random V.
+        symmetric / diagonal: as for `matcalc.grad`.
+
+    >>> import sympy, matcalc
+    >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
+    >>> print(matcalc.codegen(matcalc.grad(sympy.log(sympy.Determinant(X)), X), [X]))
+    import numpy as np
+    <BLANKLINE>
+    <BLANKLINE>
+    def f(X):
+        \"\"\"f(X) = X⁻ᵀ\"\"\"
+        X = np.asarray(X, dtype=float)
+        n = X.shape[0]
+        assert tuple(X.shape) == (n, n), f"X must be n x n, got {tuple(X.shape)}"
+        inv_X = np.linalg.inv(X)
+        return inv_X.T
+    <BLANKLINE>
+    """
+    return _generate(obj, args, backend, name, grad, symmetric, diagonal)[0]
+
+
+def _generate(obj, args, backend, name, grad, symmetric, diagonal):
+    """(source, writer) for codegen and lambdify."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise MatcalcError(f"function name {name!r} is not a Python identifier")
+    writer = ModuleWriter(args, backend)
+    sig = ", ".join(writer.names[a] for a in writer.args)
+    functions = [writer.function(name, [Output(obj, "f")],
+                                 f"{name}({sig}) = {_describe(_prepare_for_doc(obj))}")]
+    if grad is not None:
+        from ..derivative import grad as gradient
+        G = gradient(obj, grad, symmetric=symmetric, diagonal=diagonal)
+        functions.append(writer.function(
+            f"{name}_and_grad", [Output(obj, "f"), Output(G, "grad")],
+            f"({name}, ∂{name}/∂{grad.name}) = ({_describe(_prepare_for_doc(obj))}, "
+            f"{_describe(G)})"))
+        functions.append(_check_function(writer, name, grad, symmetric, diagonal))
+    preamble = writer.preamble()
+    parts = [writer.b.imports + "\n"] + ([preamble] if preamble else []) + functions
+    return "\n\n".join(parts), writer
+
+
+def _prepare_for_doc(obj):
+    if hasattr(obj, "result") and hasattr(obj, "steps"):
+        return obj.result
+    return obj
+
+
+def _check_function(writer: ModuleWriter, name: str, X, symmetric, diagonal) -> str:
+    """check_{name}_and_grad: ⟨G, V⟩ against central differences along a random V
+    (symmetric V for symmetric=True, diagonal V for diagonal=True)."""
+    from ..nodes import is_symmetric_symbol
+    if X not in writer.names:
+        raise VariableError(f"the gradient variable {X} is not among the arguments")
+    if symmetric == "entries":
+        raise MatcalcError("the finite-difference check supports symmetric=True, not "
+                           "'entries' (whose gradient is not a directional derivative)")
+    b, x = writer.b, writer.names[X]
+    sig = ", ".join(writer.names[a] for a in writer.args)
+    shape = f"tuple({x}.shape)" if isinstance(X, MatrixSymbol) else "()"
+    lines = []
+    if isinstance(X, MatrixSymbol):
+        lines.append(f"{x} = {b.asarray(x)}")
+        if X.shape[1] == 1:
+            lines.append(f"{x} = {x}[:, None] if {x}.ndim == 1 else {x}")
+    if b.name == "torch":
+        lines.append(f"_V = torch.randn({shape}, generator=torch.Generator().manual_seed(seed), "
+                     "dtype=torch.float64)")
+    else:
+        draw = f"np.random.default_rng(seed).standard_normal({shape})"
+        lines.append(f"_V = jnp.asarray({draw})" if b.name == "jax" else f"_V = {draw}")
+    if diagonal:
+        lines.append(f"_V = _V * {b.eye(f'{x}.shape[0]')}")
+    elif symmetric or (symmetric is None and is_symmetric_symbol(X)):
+        lines.append("_V = (_V + _V.T) / 2")
+    step = {sign: ", ".join(f"{x} {sign} eps * _V" if a == X else writer.names[a]
+                            for a in writer.args) for sign in "+-"}
+    lines += [f"_, _G = {name}_and_grad({sig})",
+              f"exact = float({b.xp}.sum(_G * _V))",
+              f"numeric = float(({name}({step['+']}) - {name}({step['-']})) / (2 * eps))",
+              "return abs(exact - numeric) / max(1.0, abs(exact), abs(numeric))"]
+    doc = (f'"""Relative error of ⟨∂{name}/∂{x}, V⟩ against central differences of {name} '
+           'along a random\n    direction V; about 1e-8 when the gradient is right."""')
+    return "\n".join([f"def check_{name}_and_grad({sig}, eps=1e-6, seed=0):", "    " + doc]
+                     + ["    " + line for line in lines]) + "\n"
+
+
+def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
+             diagonal=False, jit: bool = True):
+    """A Python function computing obj (or, with grad=X, returning (f, ∂f/∂X)).
+
+    The function is the one `codegen` writes, compiled from that source; for JAX it is
+    `jax.jit`-compiled unless jit=False. JAX and PyTorch are imported only here.
+
+    >>> import numpy as np, sympy, matcalc
+    >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
+    >>> f = matcalc.lambdify(sympy.Trace(X.I), [X], grad=X)
+    >>> value, G = f(np.diag([1.0, 2.0, 4.0]))
+    >>> float(value), np.diag(G).tolist()
+    (1.75, [-1.0, -0.25, -0.0625])
+    """
+    source, writer = _generate(obj, args, backend, "f", grad, symmetric, diagonal)
+    filename = f"<matcalc-{backend}-{abs(hash(source)):x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict = {"__name__": "matcalc_generated"}
+    try:
+        exec(compile(source, filename, "exec"), namespace)  # our own generated text
+    except ImportError as err:
+        raise MatcalcError(f"the {backend} backend needs {err.name}: "
+                           f"pip install {err.name}") from None
+    fn = namespace["f_and_grad" if grad is not None else "f"]
+    fn.__matcalc_source__ = source
+    if backend == "jax" and jit:
+        import jax
+        static = [i for i, a in enumerate(writer.args) if a in writer.dimension_args]
+        fn = jax.jit(fn, static_argnums=static)
+    return fn
+
+
+__all__ = ["codegen", "lambdify"]

@@ -1,0 +1,312 @@
+"""Generated code (matcalc.codegen / matcalc.lambdify) against matcalc.evaluate and finite
+differences, on every backend that is installed: the Cookbook corpus, the seeds and
+random expressions. JAX and PyTorch tests skip, saying so, where those are not installed
+(`pip install ".[jax]"` / `".[torch]"`); NumPy always runs.
+"""
+
+import importlib.util
+
+import numpy as np
+import pytest
+import sympy
+from cookbook import IDENTITIES
+from helpers import A, B, X, a, n, x
+from hypothesis import given
+from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, Trace, log
+from test_properties import SETTINGS, entrywise_scalars, scalar_combinations
+
+import matcalc
+from matcalc.printing.code import ModuleWriter
+from matcalc.tensor4 import FourthOrder
+from matcalc.verify import random_point
+
+
+def _installed(name):
+    return importlib.util.find_spec(name) is not None
+
+
+BACKENDS = [
+    "numpy",
+    pytest.param("jax", marks=pytest.mark.skipif(
+        not _installed("jax"), reason="JAX is not installed (pip install '.[jax]')")),
+    pytest.param("torch", marks=pytest.mark.skipif(
+        not _installed("torch"), reason="PyTorch is not installed (pip install '.[torch]')")),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _jax_in_double_precision():
+    if _installed("jax"):
+        import jax
+        jax.config.update("jax_enable_x64", True)
+
+
+def _free(obj):
+    if isinstance(obj, FourthOrder):
+        return obj.matrix_symbols() | {s for t in obj.terms for s in t.coeff.free_symbols}
+    return sympy.sympify(obj).free_symbols
+
+
+def arguments(*objs):
+    """The symbols of objs, by name; a dimension no matrix fixes becomes an argument."""
+    symbols = set()
+    for o in objs:
+        symbols |= _free(o)
+    matrices = {s for s in symbols if isinstance(s, MatrixSymbol)}
+    dims = {d for M in matrices for dim in M.shape for d in sympy.sympify(dim).free_symbols}
+    fixed = {d for M in matrices for d in M.shape if isinstance(d, Symbol)}
+    scalars = {s for s in symbols if isinstance(s, Symbol) and s not in dims}
+    loose = {s for o in objs if not isinstance(o, FourthOrder)
+             for node in sympy.preorder_traversal(o) if isinstance(node, sympy.MatrixExpr)
+             for dim in node.shape for s in sympy.sympify(dim).free_symbols} - fixed
+    return sorted(matrices | scalars | loose, key=lambda s: s.name)
+
+
+def _as_numpy(v):
+    if hasattr(v, "detach"):
+        v = v.detach().numpy()
+    return np.asarray(v, dtype=float)
+
+
+def _value(args, values, name):
+    v = values[name]
+    return v
+
+
+def run(obj, args, values, backend="numpy", **kwargs):
+    """The generated function called on values (name -> array), as NumPy arrays."""
+    fn = matcalc.lambdify(obj, args, backend, **kwargs)
+    inputs = [values[s.name] for s in args]
+    if backend == "torch":
+        import torch
+        inputs = [torch.as_tensor(np.asarray(v, dtype=float)) if not isinstance(v, int) else v
+                  for v in inputs]
+    out = fn(*inputs)
+    return tuple(_as_numpy(o) for o in out) if isinstance(out, tuple) else _as_numpy(out)
+
+
+def assert_same(generated, expected, what):
+    expected = np.asarray(expected, dtype=float)
+    assert generated.size == expected.size, f"{what}: shape {generated.shape} vs {expected.shape}"
+    assert np.allclose(generated.reshape(expected.shape), expected, rtol=1e-8, atol=1e-10), \
+        f"{what}: generated code gives\n{generated}\nmatcalc.evaluate gives\n{expected}"
+
+
+def _derive(case):
+    derive = {"grad": matcalc.grad, "jacobian": matcalc.jacobian,
+              "hessian": matcalc.hessian}[case.kind]
+    return derive(case.f, case.var, **case.options)
+
+
+def _point(case, result):
+    exprs = [case.f] + ([] if isinstance(result, FourthOrder) else [result])
+    values = random_point(exprs, case.var, symmetric=bool(case.options.get("symmetric")),
+                          diagonal=case.options.get("diagonal", False), seed=3,
+                          values=case.values)
+    if isinstance(result, FourthOrder):
+        for M in result.matrix_symbols():
+            if M.name not in values:
+                values.update(random_point([M], case.var, values=values, seed=4))
+    return values
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", IDENTITIES, ids=lambda c: f"{c.eq} {c.f}")
+def test_generated_derivative_of_every_cookbook_identity_equals_evaluate(case, backend):
+    result = _derive(case)
+    values = _point(case, result)
+    args = arguments(case.f, result)
+    expected = matcalc.evaluate(result, values)
+    assert_same(run(result, args, values, backend), expected, f"{case.eq} {backend}")
+
+
+GRADIENT_CASES = [c for c in IDENTITIES if c.kind == "grad"
+                  and c.options.get("symmetric") != "entries"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", GRADIENT_CASES, ids=lambda c: f"{c.eq} {c.f}")
+def test_generated_f_and_grad_matches_evaluate_and_its_own_finite_difference_check(
+        case, backend):
+    result = _derive(case)
+    values = _point(case, result)
+    args = arguments(case.f, result)
+    f, G = run(case.f, args, values, backend, grad=case.var, **case.options)
+    assert_same(f, matcalc.evaluate(case.f, values), f"{case.eq} f")
+    assert_same(G, matcalc.evaluate(result, values), f"{case.eq} grad")
+    namespace = _module(case.f, args, backend, grad=case.var, **case.options)
+    inputs = [_backend_array(values[s.name], backend) for s in args]
+    error = namespace["check_f_and_grad"](*inputs)
+    assert error < 1e-6, f"{case.eq}: the exported finite-difference check says {error}"
+
+
+def _backend_array(v, backend):
+    if backend == "torch" and not isinstance(v, int):
+        import torch
+        return torch.as_tensor(np.asarray(v, dtype=float))
+    return v
+
+
+def _module(obj, args, backend, **kwargs):
+    namespace: dict = {}
+    exec(matcalc.codegen(obj, args, backend, **kwargs), namespace)
+    return namespace
+
+
+def test_the_exported_check_catches_a_wrong_gradient():
+    source = matcalc.codegen(Trace(X.I), [X], grad=X)
+    wrong = source.replace("-(inv_X.T @ inv_X.T)", "-(inv_X @ inv_X)")
+    assert wrong != source
+    namespace: dict = {}
+    exec(wrong, namespace)
+    value = np.eye(3) + 0.3 * np.random.default_rng(0).standard_normal((3, 3))
+    assert namespace["check_f_and_grad"](value) > 1e-3
+
+
+SEEDS = [
+    (Trace(X.I), X, {}),
+    (matcalc.SymmetricMatrixSymbol("C", n).I, matcalc.SymmetricMatrixSymbol("C", n), {}),
+    (log(Determinant(X)), X, {}),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("f, var, options", SEEDS, ids=str)
+def test_seed_results_generated(f, var, options, backend):
+    result = matcalc.jacobian(f, var, **options)
+    values = random_point([f], var, seed=1)
+    args = arguments(f, result)
+    assert_same(run(result, args, values, backend), matcalc.evaluate(result, values),
+                f"{f} {backend}")
+
+
+@SETTINGS
+@given(scalar_combinations)
+def test_generated_code_of_random_expressions_and_gradients_equals_evaluate(f):
+    _compare_with_evaluate(f)
+
+
+@SETTINGS
+@given(entrywise_scalars)
+def test_generated_code_of_random_entrywise_expressions_equals_evaluate(f):
+    _compare_with_evaluate(f)
+
+
+def _compare_with_evaluate(f):
+    values = random_point([f], X, seed=0)
+    try:
+        expected_f = matcalc.evaluate(f, values)
+    except matcalc.EvaluationError:
+        return
+    G = matcalc.grad(f, X)
+    args = arguments(f, G, X)
+    f_value, G_value = run(f, args, values, grad=X)
+    assert_same(f_value, expected_f, f"f = {f}")
+    assert_same(G_value, matcalc.evaluate(G, values), f"grad {f} = {G}")
+
+
+# --- the plan: the generated text is the feature here -----------------------------------
+
+def _source(obj, args, backend="numpy"):
+    return matcalc.codegen(obj, args, backend)
+
+
+def test_chains_multiply_vectors_first():
+    code = _source(A * B * x, [A, B, x])
+    assert "A @ (B @ x)" in code
+
+
+def test_a_sum_times_a_vector_is_distributed():
+    code = _source(matcalc.grad(x.T * A * x, x), [A, x])
+    assert "A @ x + A.T @ x" in code and "A + A.T" not in code
+
+
+def test_a_sum_times_a_square_matrix_is_formed_once():
+    code = _source((A + B) * X, [A, B, X])
+    assert "(A + B) @ X" in code
+
+
+def test_an_inverse_only_multiplied_is_a_solve_and_a_shared_one_is_formed_once():
+    assert "np.linalg.solve(X, a)" in _source(X.I * a, [X, a])
+    assert "inv" not in _source(Trace(A * X.I * a * a.T), [A, X, a])
+    code = _source(Trace(X.I * A) + Trace(X.I), [A, X])
+    assert code.count("np.linalg.inv(X)") == 1 and "solve" not in code
+
+
+def test_log_det_is_slogdet():
+    assert "np.linalg.slogdet(X)" in _source(log(Determinant(X)), [X])
+
+
+def test_a_trace_of_a_product_never_forms_the_product():
+    code = _source(Trace(A * B), [A, B])
+    assert "np.vdot(A, B.T)" in code and "@" not in code
+
+
+def test_diagonal_matrices_and_ones_are_broadcasting():
+    v = MatrixSymbol("v", n, 1)
+    code = _source(sympy.DiagMatrix(v) * A, [A, v])
+    assert "np.diag" not in code and "v * A" in code
+    code = _source(OneMatrix(1, n) * A * x, [A, x])
+    assert "np.ones" not in code
+
+
+def test_fourth_order_results_are_einsums_not_kronecker_products():
+    code = _source(matcalc.jacobian(X.I, X), [X])
+    assert "einsum" in code and "kron" not in code
+
+
+def test_shared_subexpressions_are_named_once():
+    code = matcalc.codegen(matcalc.Norm(A - X * B) ** 2, [A, B, X], grad=X)
+    function = code[code.index("def f_and_grad"):code.index("def check")]
+    assert function.count("X @ B") == 1
+
+
+def test_jax_writes_transposed_products_the_cheap_way():
+    code = matcalc.codegen(matcalc.grad(x.T * A * x, x), [A, x], "jax")
+    assert "(x.T @ A).T" in code
+
+
+# --- arguments, names, errors -------------------------------------------------------------
+
+def test_generated_functions_check_shapes_and_accept_1d_vectors():
+    fn = matcalc.lambdify(x.T * A * x, [A, x])
+    assert np.isclose(fn(np.eye(3), np.array([1.0, 2.0, 3.0])), 14.0)
+    with pytest.raises(AssertionError, match="x must be n x 1"):
+        fn(np.eye(3), np.ones(4))
+
+
+def test_names_that_are_not_identifiers_are_renamed_never_pasted():
+    evil = MatrixSymbol("X); import os; os.system('echo pwned'", n, n)
+    code = matcalc.codegen(Trace(evil.I), [evil])
+    assert "import os" not in code.split('"""')[0] + code.split('"""')[-1]
+    fn = matcalc.lambdify(Trace(evil.I), [evil])
+    assert np.isclose(fn(2 * np.eye(2)), 1.0)
+
+
+def test_code_export_errors_are_matcalc_errors():
+    with pytest.raises(matcalc.MatcalcError, match="unknown backend"):
+        matcalc.codegen(Trace(X), [X], "fortran")
+    with pytest.raises(matcalc.VariableError, match="not among the arguments"):
+        matcalc.codegen(Trace(A * X), [X])
+    with pytest.raises(matcalc.MatcalcError, match="not a Python identifier"):
+        matcalc.codegen(Trace(X), [X], name="f g")
+    with pytest.raises(matcalc.VariableError, match="dimension k is not fixed"):
+        matcalc.codegen(Trace(sympy.Identity(Symbol("k"))), [X])
+
+
+def test_a_dimension_argument_is_an_integer():
+    k = Symbol("k")
+    fn = matcalc.lambdify(Trace(sympy.Identity(k)), [k])
+    assert fn(4) == 4
+
+
+def test_scalar_variables():
+    t = Symbol("t")
+    fn = matcalc.lambdify(sympy.exp(t) * Trace(X), [t, X], grad=t)
+    value, derivative = fn(0.5, np.eye(2))
+    assert np.isclose(value, 2 * np.exp(0.5)) and np.isclose(derivative, 2 * np.exp(0.5))
+
+
+def test_module_writer_rejects_non_symbols():
+    with pytest.raises(matcalc.VariableError):
+        ModuleWriter([X.T], "numpy")
