@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
-FORMATS = ("text", "latex", "index")
+CODE_FORMATS = ("numpy", "jax", "torch")
+FORMATS = ("text", "latex", "index") + CODE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,12 @@ def answer(query: Query) -> str:
     f = matcalc.parse(query.expression, dict(query.symbols))
     X = _variable(f, query.wrt)
     options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
-    if query.steps:
+    if query.format in CODE_FORMATS:
+        if query.steps:
+            from .errors import VariableError
+            raise VariableError("--steps writes text or LaTeX; code is for a result alone")
+        result, out = _code(matcalc, f, X, query, options)
+    elif query.steps:
         derivation = matcalc.derive(f, X, hessian=query.hessian, **options)
         out = derivation.latex() if query.format == "latex" else derivation.text()
         result = derivation.result
@@ -53,11 +59,27 @@ def answer(query: Query) -> str:
         out = _show(result, query.format)
     if query.check:
         report = _check(matcalc, f, X, result, query)
-        line = f"check: {report}"
+        line = ("# " if query.format in CODE_FORMATS else "") + f"check: {report}"
         if not report.ok:
             raise CheckFailed(out + "\n" + line)
         out += "\n" + line
     return out
+
+
+def _code(matcalc, f, X, query, options):
+    """(result, module source): for a gradient the module has f, f_and_grad and the
+    finite-difference check; for a Jacobian or Hessian one function of that name."""
+    import sympy
+    result = _derivative(matcalc, f, X, query.hessian, options)
+    args = sorted((s for s in f.atoms(sympy.MatrixSymbol, sympy.Symbol)
+                   if not _is_dimension(s, f)), key=lambda s: s.name)
+    if X not in args:
+        args.append(X)
+    if query.hessian:
+        return result, matcalc.codegen(result, args, query.format, name="hessian")
+    if isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1):
+        return result, matcalc.codegen(result, args, query.format, name="jacobian")
+    return result, matcalc.codegen(f, args, query.format, grad=X, **options)
 
 
 def _derivative(matcalc, f, X, hessian, options):
@@ -134,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
                "  matcalc \"tr(inv(X))\" --wrt X\n"
                "  matcalc \"C: symmetric n x n; logdet(C)\" --wrt C --steps\n"
                "  matcalc \"x'*A*x\" --wrt x --hessian --check\n"
+               "  matcalc \"logdet(X)\" --numpy > logdet.py\n"
                "exit status: 0 done, 1 unsupported construct, 2 bad input, "
                "3 numeric check failed",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="print LaTeX")
     out.add_argument("--index", action="store_const", const="index", dest="format",
                      help="print index notation")
+    for backend, library in (("numpy", "NumPy"), ("jax", "JAX"), ("torch", "PyTorch")):
+        out.add_argument(f"--{backend}", action="store_const", const=backend, dest="format",
+                         help=f"print a {library} module computing f and the derivative")
     p.add_argument("--steps", action="store_true", help="write out the derivation")
     p.add_argument("--hessian", action="store_true", help="the Hessian of a scalar")
     p.add_argument("--symmetric", nargs="?", const=True, metavar="entries",
@@ -192,8 +218,8 @@ def main(argv=None) -> int:
     argv = _expression_last(list(sys.argv[1:] if argv is None else argv))
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.steps and args.format == "index":
-        parser.error("--steps writes text or LaTeX; --index is for a result alone")
+    if args.steps and args.format not in ("text", "latex"):
+        parser.error(f"--steps writes text or LaTeX; --{args.format} is for a result alone")
     if args.symmetric and args.diagonal:
         parser.error("--symmetric and --diagonal exclude each other (a diagonal variable "
                      "has one free entry per diagonal element)")

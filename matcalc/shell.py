@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from .cli import CheckFailed, Query, answer, parse_declarations
+from .cli import FORMATS, CheckFailed, Query, answer, parse_declarations
 
 HELP = """\
 Derivatives (matrixcalculus.org syntax; a-g scalars, h-z vectors, A-Z matrices):
@@ -24,6 +24,7 @@ Settings (each :name toggles or sets; :show lists them):
   :let C: symmetric n x n           declare symbols (also "A, B: 3 x 3", "t: scalar")
   :unlet C                          forget a declaration
   :latex  :text  :index             output format
+  :numpy  :jax  :torch              output code (f, f_and_grad, a self-check)
   :steps  :check                    write out derivations / verify numerically (on/off)
   :help  :quit                      (Ctrl-D quits too)"""
 
@@ -64,7 +65,7 @@ class Shell:
             raise SystemExit(0)
         if name in ("h", "help", "?"):
             return HELP
-        if name in ("latex", "text", "index"):
+        if name in FORMATS:
             self.format = name
             return f"output: {name}"
         if name in ("steps", "check"):

@@ -116,3 +116,29 @@ def test_version_and_help():
     for option in ("--wrt", "--latex", "--index", "--steps", "--hessian", "--symmetric",
                    "--check", "exit status"):
         assert option in helptext
+
+
+def test_numpy_export_prints_a_module_whose_gradient_passes_its_own_check():
+    out = run("C: symmetric n x n; x'*inv(C)*x + logdet(C)", "--wrt", "C", "--numpy",
+              "--check")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rstrip().splitlines()[-1].startswith("# check: ok")
+    namespace: dict = {}
+    exec(out.stdout, namespace)
+    import numpy as np
+    rng = np.random.default_rng(0)
+    R = rng.standard_normal((4, 4))
+    C, x = R @ R.T / 4 + np.eye(4), rng.standard_normal(4)
+    assert namespace["check_f_and_grad"](C, x) < 1e-7
+    value, G = namespace["f_and_grad"](C, x)
+    assert np.allclose(G, G.T)
+
+
+def test_code_export_of_a_jacobian_and_a_hessian_names_the_function():
+    assert "def jacobian(X):" in run("inv(X)", "--numpy").stdout
+    assert "def hessian(A, x):" in run("x'*A*x", "--wrt", "x", "--hessian", "--numpy").stdout
+
+
+def test_code_export_refuses_steps():
+    out = run("tr(X)", "--numpy", "--steps")
+    assert out.returncode == 2 and "--steps writes text or LaTeX" in out.stderr

@@ -35,6 +35,8 @@ def test_commands():
     assert shell.execute("x'*A*x").startswith("xᵀ A x    (1 x 1")
     assert shell.execute(":unlet C").endswith("declared: none")
     assert "d/dX" in shell.execute(":help")
+    assert shell.execute(":numpy") == "output: numpy"
+    assert "def f_and_grad(X):" in shell.execute("d/dX logdet(X)")
 
 
 def test_errors_are_replies_not_crashes():

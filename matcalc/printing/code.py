@@ -1220,7 +1220,8 @@ def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
     backend: "numpy", "jax" or "torch" (the module imports it; matcalc does not).
     grad: a variable X: the module also defines `{name}_and_grad(...)` returning
         (f, ∂f/∂X) with shared work, and `check_{name}_and_grad(..., eps, seed)`, the
-        relative error of ⟨∂f/∂X, V⟩ against central differences along a random V.
+        relative error of ⟨∂f/∂X, V⟩ against central differences along a random V (not
+        for symmetric="entries", whose gradient is no directional derivative).
         symmetric / diagonal: as for `matcalc.grad`.
 
     >>> import sympy, matcalc
@@ -1256,7 +1257,8 @@ def _generate(obj, args, backend, name, grad, symmetric, diagonal):
             f"{name}_and_grad", [Output(obj, "f"), Output(G, "grad")],
             f"({name}, ∂{name}/∂{grad.name}) = ({_describe(_prepare_for_doc(obj))}, "
             f"{_describe(G)})"))
-        functions.append(_check_function(writer, name, grad, symmetric, diagonal))
+        if symmetric != "entries":  # that gradient is no directional derivative
+            functions.append(_check_function(writer, name, grad, symmetric, diagonal))
     preamble = writer.preamble()
     parts = [writer.b.imports + "\n"] + ([preamble] if preamble else []) + functions
     return "\n\n".join(parts), writer
@@ -1274,9 +1276,6 @@ def _check_function(writer: ModuleWriter, name: str, X, symmetric, diagonal) -> 
     from ..nodes import is_symmetric_symbol
     if X not in writer.names:
         raise VariableError(f"the gradient variable {X} is not among the arguments")
-    if symmetric == "entries":
-        raise MatcalcError("the finite-difference check supports symmetric=True, not "
-                           "'entries' (whose gradient is not a directional derivative)")
     b, x = writer.b, writer.names[X]
     sig = ", ".join(writer.names[a] for a in writer.args)
     shape = f"tuple({x}.shape)" if isinstance(X, MatrixSymbol) else "()"
