@@ -370,7 +370,31 @@ def matmul(*factors):
         return factors[0]
     if not any(is_matrix(f) for f in factors):
         return sympy.Mul(*factors)
+    if _already_canonical(factors):  # SymPy's canonicalisation would change nothing
+        return sympy.Basic.__new__(sympy.MatMul, *factors)
     return sympy.MatMul(*factors).doit(deep=False)
+
+
+def _power_base(f):
+    if isinstance(f, (sympy.MatPow, sympy.Inverse)):
+        return f.args[0]
+    return f
+
+
+def _already_canonical(factors) -> bool:
+    """True when the factors are plain matrices (no scalars, identities, ones, zeros or
+    nested products) and no two neighbours share a base (X X, X X⁻¹, X² X) — the cases
+    SymPy's canonical product rewrites. Shapes were checked when the factors were made."""
+    simple = (sympy.MatrixSymbol, sympy.Transpose, sympy.Inverse, sympy.MatPow,
+              sympy.MatAdd, sympy.Trace)
+    for f in factors:
+        if not is_matrix(f) or not isinstance(f, simple) or \
+                isinstance(f, (sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)):
+            return False
+    bases = [_power_base(f) for f in factors]
+    if any(a == b for a, b in zip(bases, bases[1:], strict=False)):
+        return False
+    return all(a.shape[1] == b.shape[0] for a, b in zip(factors, factors[1:], strict=False))
 
 
 def matadd(terms, shape=None):

@@ -462,7 +462,7 @@ def simplify(expr, symmetric=()):
 
 def _fixed_point(expr, ctx):
     for _ in range(MAX_PASSES):
-        new = _pass(expr, ctx)
+        new = _pass(expr, ctx, {})
         if new == expr:
             return new
         expr = new
@@ -493,16 +493,23 @@ def size(e) -> int:
     return 1 + sum(size(a) for a in e.args)
 
 
-def _pass(e, ctx):
+def _pass(e, ctx, done: dict):
+    """One bottom-up pass; `done` memoises it, so a subtree shared by many terms (the
+    long products of a gradient) is rewritten once per pass."""
     if not e.args or isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number)):
         return e
-    args = [_pass(a, ctx) for a in e.args]
-    e = _rebuild(e, args)
+    out = done.get(e)
+    if out is not None:
+        return out
+    args = [_pass(a, ctx, done) for a in e.args]
+    out = _rebuild(e, args)
     for rule in RULES:
-        new = rule(e, ctx)
+        new = rule(out, ctx)
         if new is not None:
-            return new
-    return e
+            out = new
+            break
+    done[e] = out
+    return out
 
 
 def _rebuild(e, args):

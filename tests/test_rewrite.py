@@ -77,7 +77,7 @@ def test_common_factors_reach_a_fixed_point(monkeypatch):
 
     def counting(expr, ctx):
         for count in range(1, rewrite.MAX_PASSES + 1):  # noqa: B007  (read after the loop)
-            new = rewrite._pass(expr, ctx)
+            new = rewrite._pass(expr, ctx, {})
             if new == expr:
                 break
             expr = new
