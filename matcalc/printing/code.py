@@ -359,8 +359,12 @@ class Lowering:
     """Turns SymPy nodes into statements and Values for one backend. `value(e)` is
     memoised: a node used twice is computed once and named."""
 
-    def __init__(self, backend, names: dict, dims: dict, survey: Survey):
+    def __init__(self, backend, names: dict, dims: dict, survey: Survey,
+                 shared_products: dict | None = None):
         self.b = backend
+        self.product_requests: dict = {}   # product key -> how often it was asked for
+        self.shared_products = shared_products or {}
+        self.products: dict = {}
         self.names = names      # symbol -> identifier
         self.dims = dims        # dimension symbol -> identifier
         self.survey = survey
@@ -775,10 +779,11 @@ class Lowering:
                     factors[:i] + _as_factors(t) + factors[i + 1:]))[1] + \
                     plan.entrywise_cost(2, result_size)
             if spread < formed:
-                terms = [self.chain(coeff * c, factors[:i] + mats + factors[i + 1:])
+                terms = [self.chain(c, factors[:i] + mats + factors[i + 1:])
                          for c, mats in (_split(t) for t in _ordered(f.args))]
-                return replace(join_sum([self.dense(t) for t in terms]), kind=DENSE,
-                               shape=(factors[0].shape[0], factors[-1].shape[1]))
+                total = replace(join_sum([self.dense(t) for t in terms]), kind=DENSE,
+                                shape=(factors[0].shape[0], factors[-1].shape[1]))
+                return scale_by(self, coeff, total)
         return None
 
     def _estimate_ops(self, factors):
@@ -789,7 +794,21 @@ class Lowering:
         return ops
 
     def multiply(self, tree, ops) -> Value:
-        """The product a plan tree describes (a Value with its shape)."""
+        """The product a plan tree describes (a Value with its shape); the same product of
+        the same factors, wherever it is needed, is computed once."""
+        if isinstance(tree, int):
+            return self._multiply(tree, ops)
+        key = _product_key(tree, ops)
+        self.product_requests[key] = self.product_requests.get(key, 0) + 1
+        v = self.products.get(key)
+        if v is None:
+            v = self._multiply(tree, ops)
+            if self.shared_products.get(key, 0) > 1:
+                v = self.bind(v)
+            self.products[key] = v
+        return v
+
+    def _multiply(self, tree, ops) -> Value:
         if isinstance(tree, int):
             op, payload = ops[tree]
             if op.kind == plan.INV:
@@ -801,7 +820,7 @@ class Lowering:
         left = self.multiply(tree[0], ops) if not _is_inv_leaf(tree[0], ops) else None
         right = self.multiply(tree[1], ops) if not _is_inv_leaf(tree[1], ops) else None
         if left is None and right is None:  # M⁻¹ N⁻¹: form one, solve with the other
-            right = self.multiply(tree[1], ops)
+            right = self._multiply(tree[1], ops)
         if left is None:  # M⁻¹ R = solve(M, R)
             M, transposed, _ = ops[tree[0]][1]
             A = M.wrapped(ATOM) + ".T" if transposed else M.code
@@ -878,6 +897,16 @@ class Lowering:
             out = Value(self.b.call("sum", f"{L.wrapped(MUL)} * {R.wrapped(ATOM)}.T", "1"),
                         DIAG)
         return _apply_scalars(out, scalars)
+
+
+def _product_key(tree, ops):
+    """What a product tree computes, independent of how its result is named."""
+    if isinstance(tree, int):
+        op, payload = ops[tree]
+        if op.kind == plan.INV:
+            return ("inv", payload[0].code, payload[1])
+        return (payload.kind, payload.code)
+    return (_product_key(tree[0], ops), _product_key(tree[1], ops))
 
 
 def _is_inv_leaf(tree, ops) -> bool:
@@ -1125,7 +1154,13 @@ class ModuleWriter:
             raise VariableError(f"{s} is not among the arguments "
                                 f"({', '.join(map(str, self.args))})")
         survey = Survey([r for o in objs for r in _roots(o)])
-        low = Lowering(self.b, self.names, dims, survey)
+        # A dry run counts the planned products (sub-chains are not SymPy nodes, so the
+        # survey cannot see that f's xᵀ(Ax) and the gradient's Ax + Aᵀx share Ax); the
+        # real run names each product needed more than once.
+        dry = Lowering(self.b, self.names, dims, survey)
+        for o in objs:
+            self._output(dry, o)
+        low = Lowering(self.b, self.names, dims, survey, shared_products=dry.product_requests)
         body = self._arguments(dims, dim_lines)
         results = [self._output(low, o) for o in objs]
         self.helpers |= low.helpers
