@@ -82,9 +82,11 @@ def cookbook(repeat):
     print(f"\nSymPy: {counts['right']} right, {counts['wrong']} wrong, "
           f"{counts['no answer']} no answer.")
     ratios = [b / a for a, b in answered]
-    print(f"Median matcalc time {statistics.median(r[1] for r in rows) * 1e3:.2f} ms; on the "
-          f"{len(answered)} cases SymPy answers, median speed-up (SymPy / matcalc) "
-          f"{statistics.median(ratios):.2f}x, lowest {min(ratios):.2f}x.\n")
+    right = [b / a for _, a, b, v in rows if v == "right"]
+    print(f"Median matcalc time {statistics.median(r[1] for r in rows) * 1e3:.2f} ms. "
+          f"Median speed-up (SymPy / matcalc) on the {len(answered)} cases SymPy answers: "
+          f"{statistics.median(ratios):.2f}x; on the {len(right)} it answers right: "
+          f"{statistics.median(right):.2f}x (lowest {min(right):.2f}x).\n")
 
 
 def chain(k):

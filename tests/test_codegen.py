@@ -310,3 +310,21 @@ def test_scalar_variables():
 def test_module_writer_rejects_non_symbols():
     with pytest.raises(matcalc.VariableError):
         ModuleWriter([X.T], "numpy")
+
+
+def test_a_gram_product_with_a_nonnegative_diagonal_is_symmetric():
+    """Zᵀ diag(d) Z with d ≥ 0 as BᵀB (NumPy's syrk: half the flops); any other d as is."""
+    Z, w, y = MatrixSymbol("Z", n, Symbol("m")), MatrixSymbol("w", Symbol("m"), 1), \
+        MatrixSymbol("y", n, 1)
+    f = matcalc.parse("sum(log(vector(1) + exp(-y .* (Z*w))))",
+                      {"Z": Z, "w": w, "y": y})
+    H = matcalc.hessian(f, w)
+    code = matcalc.codegen(H, [Z, w, y])
+    assert "np.sqrt" in code and ".T @ t" in code
+    rng = np.random.default_rng(2)
+    values = {"Z": rng.standard_normal((7, 4)), "w": rng.standard_normal((4, 1)),
+              "y": np.sign(rng.standard_normal((7, 1)))}
+    assert_same(run(H, [Z, w, y], values), matcalc.evaluate(H, values), "logistic Hessian")
+    v = MatrixSymbol("v", n, 1)
+    plain = matcalc.codegen(X.T * sympy.DiagMatrix(v) * X, [X, v])
+    assert "sqrt" not in plain
