@@ -81,6 +81,7 @@ class NumPyBackend:
     xp = "np"
     imports = "import numpy as np"
     keepdims = "keepdims"
+    dtype = ""  # the dtype argument of eye / ones / zeros
     #: JAX on CPU multiplies Aᵀv far slower than (vᵀA)ᵀ: rewrite such products.
     transpose_thin_products = False
 
@@ -91,13 +92,13 @@ class NumPyBackend:
         return f"float({x})"
 
     def eye(self, n):
-        return f"np.eye({n})"
+        return f"{self.xp}.eye({n}{self.dtype})"
 
     def ones(self, r, c):
-        return f"np.ones(({r}, {c}))"
+        return f"{self.xp}.ones(({r}, {c}){self.dtype})"
 
     def zeros(self, r, c):
-        return f"np.zeros(({r}, {c}))"
+        return f"{self.xp}.zeros(({r}, {c}){self.dtype})"
 
     def call(self, fn, *args):
         return f"{self.xp}.{fn}({', '.join(args)})"
@@ -116,7 +117,7 @@ class NumPyBackend:
         return f"{self.xp}.diagonal({M})"
 
     def eigen_power(self):
-        return _EIGEN_POWER["numpy"]
+        return _EIGEN_POWER.format(xp=self.xp)
 
     def function(self, fn) -> str | None:
         """The name of an entrywise function, or None."""
@@ -143,18 +144,6 @@ class JaxBackend(NumPyBackend):
     def scalar_arg(self, x):
         return f"jnp.asarray({x})"
 
-    def eye(self, n):
-        return f"jnp.eye({n})"
-
-    def ones(self, r, c):
-        return f"jnp.ones(({r}, {c}))"
-
-    def zeros(self, r, c):
-        return f"jnp.zeros(({r}, {c}))"
-
-    def eigen_power(self):
-        return _EIGEN_POWER["jax"]
-
     def function(self, fn):
         if fn is sigmoid:
             return "jax.nn.sigmoid"
@@ -171,6 +160,7 @@ class TorchBackend(NumPyBackend):
     xp = "torch"
     imports = "import torch"
     keepdims = "keepdim"
+    dtype = ", dtype=torch.float64"
 
     def asarray(self, x):
         return f"torch.as_tensor({x}, dtype=torch.float64)"
@@ -180,18 +170,6 @@ class TorchBackend(NumPyBackend):
 
     def scalar_arg(self, x):
         return self.asarray(x)
-
-    def eye(self, n):
-        return f"torch.eye({n}, dtype=torch.float64)"
-
-    def ones(self, r, c):
-        return f"torch.ones(({r}, {c}), dtype=torch.float64)"
-
-    def zeros(self, r, c):
-        return f"torch.zeros(({r}, {c}), dtype=torch.float64)"
-
-    def eigen_power(self):
-        return _EIGEN_POWER["torch"]
 
     def function(self, fn):
         if fn is sigmoid:
@@ -220,23 +198,11 @@ _SIGMOID_NUMPY = '''def _sigmoid(x):
     return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
 '''
 
-_EIGEN_POWER = {
-    "numpy": '''def _power(A, k):
+_EIGEN_POWER = '''def _power(A, k):
     """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
-    w, V = np.linalg.eig(A)
-    return ((V * w ** k) @ np.linalg.inv(V)).real
-''',
-    "jax": '''def _power(A, k):
-    """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
-    w, V = jnp.linalg.eig(A)
-    return ((V * w ** k) @ jnp.linalg.inv(V)).real
-''',
-    "torch": '''def _power(A, k):
-    """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
-    w, V = torch.linalg.eig(A)
-    return ((V * w ** k) @ torch.linalg.inv(V)).real
-''',
-}
+    w, V = {xp}.linalg.eig(A)
+    return ((V * w ** k) @ {xp}.linalg.inv(V)).real
+'''
 
 _COMMUTATION = '''def _commutation(m, n):
     """K with K vec(A) = vec(Aᵀ) for m x n A."""
