@@ -228,12 +228,8 @@ _PROJECT = '''def _project(J, projection, axes):
 
 
 def _templated(template, backend):
-    dtype = ", dtype=torch.float64" if backend.name == "torch" else ""
-    if backend.name == "jax":
-        setter = "K = K.at[rows, cols].set(1.0)"
-    else:
-        setter = "K[rows, cols] = 1.0"
-    return template.format(xp=backend.xp, dtype=dtype, set=setter)
+    setter = "K = K.at[rows, cols].set(1.0)" if backend.name == "jax" else "K[rows, cols] = 1.0"
+    return template.format(xp=backend.xp, dtype=backend.dtype, set=setter)
 
 
 # --------------------------------------------------------------------------- lowering
@@ -301,7 +297,8 @@ class Survey:
         if self.uses[e] > 1:
             return
         if isinstance(e, sympy.MatMul):
-            for f in chain_factors(e.as_coeff_matrices()[1]):
+            coeff, matrices = e.as_coeff_matrices()
+            for f in chain_factors(matrices):
                 found = _inverse_in_chain(f)
                 if found:
                     M = found[0]
@@ -309,7 +306,7 @@ class Survey:
                     self.visit(M)
                 else:
                     self.visit(f)
-            self.visit(e.as_coeff_matrices()[0])
+            self.visit(coeff)
             return
         if isinstance(e, sympy.Inverse):
             self.inverse_alone.add(e.arg)
@@ -342,13 +339,17 @@ class Lowering:
 
     # ---- statements and names
     def fresh(self, hint="t") -> str:
-        while True:
-            name = f"{hint}{self.counter}" if hint == "t" else hint
-            self.counter += 1 if hint == "t" else 0
-            if name not in self.taken and not keyword.iskeyword(name):
-                self.taken.add(name)
-                return name
-            hint = hint if hint == "t" else f"{hint}_"
+        """A new variable name: t0, t1, … or the hint (inv_X), with _ appended until free."""
+        if hint == "t":
+            while f"t{self.counter}" in self.taken:
+                self.counter += 1
+            name = f"t{self.counter}"
+        else:
+            name = hint
+            while name in self.taken or keyword.iskeyword(name):
+                name += "_"
+        self.taken.add(name)
+        return name
 
     def bind(self, v: Value, hint="t") -> Value:
         if re.fullmatch(r"[A-Za-z_]\w*|-?[.\d]+(e[-+]?\d+)?", v.code):
@@ -385,10 +386,8 @@ class Lowering:
         if v.kind == DIAG:
             return Value(f"{self.b.xp}.diag({v.code})", DENSE, v.shape)
         base = {EYE: self.b.eye(r), ONES: self.b.ones(r, c), ZERO: self.b.zeros(r, c)}[v.kind]
-        if v.kind == EYE and v.shape[0] != v.shape[1]:  # never: I is square
-            raise AssertionError(v)
-        return scale(v.code, Value(base, DENSE, v.shape)) if v.kind != ZERO else \
-            Value(base, DENSE, v.shape)
+        formed = Value(base, DENSE, v.shape)
+        return formed if v.kind == ZERO else scale(v.code, formed)
 
     @singledispatchmethod
     def lower(self, e) -> Value:
@@ -549,9 +548,7 @@ class Lowering:
         shape = tuple(e.shape)
         if v.kind == DENSE:
             return Value(f"{v.wrapped(ATOM)}.T", DENSE, shape, ATOM, v)
-        if v.kind == DIAG or v.kind == EYE:
-            return replace(v, shape=shape)
-        return replace(v, shape=shape)
+        return replace(v, shape=shape)  # diagonal, I, 1 and 0 need no transposing
 
     @lower.register(sympy.Inverse)
     def _inverse(self, e):
@@ -731,9 +728,10 @@ class Lowering:
         """Mᵀ diag(d) M with d ≥ 0 entrywise as Bᵀ B, B = √d ∘ M: a symmetric product, which
         BLAS computes in half the flops (NumPy calls syrk when both operands are one
         array). None when the chain is not of that form."""
-        if len(factors) != 3 or not isinstance(factors[1], sympy.DiagMatrix) or \
-                factors[0] != sympy.Transpose(factors[2]).doit() and \
-                factors[0] != sympy.Transpose(factors[2]):
+        if len(factors) != 3 or not isinstance(factors[1], sympy.DiagMatrix):
+            return None
+        Mt = sympy.Transpose(factors[2])
+        if factors[0] not in (Mt, Mt.doit()):
             return None
         d = factors[1].args[0]
         if d.shape[1] != 1 or not nonnegative(d):
@@ -758,13 +756,13 @@ class Lowering:
                 continue
             if plan.size(f.shape[0]) * plan.size(f.shape[1]) <= result_size:
                 continue
-            formed = plan.chain_order(self._estimate_ops(factors))[1] + \
+            formed = plan.chain_order(_planned(factors))[1] + \
                 plan.entrywise_cost(len(f.args), plan.size(f.shape[0]) * plan.size(f.shape[1])) \
                 + sum(_estimate(t) for t in f.args)
             spread = 0.0
             for t in f.args:
-                spread += plan.chain_order(self._estimate_ops(
-                    factors[:i] + _as_factors(t) + factors[i + 1:]))[1] + \
+                spread += plan.chain_order(_planned(
+                    factors[:i] + _split(t)[1] + factors[i + 1:]))[1] + \
                     plan.entrywise_cost(2, result_size)
             if spread < formed:
                 terms = [self.chain(c, factors[:i] + mats + factors[i + 1:])
@@ -773,13 +771,6 @@ class Lowering:
                                 shape=(factors[0].shape[0], factors[-1].shape[1]))
                 return scale_by(self, coeff, total)
         return None
-
-    def _estimate_ops(self, factors):
-        ops = []
-        for f in chain_factors(factors):
-            kind = plan.INV if _inverse_in_chain(f) else plan.DENSE
-            ops.append(plan.Operand(kind, plan.size(f.shape[0]), plan.size(f.shape[1])))
-        return ops
 
     def multiply(self, tree, ops) -> Value:
         """The product a plan tree describes (a Value with its shape); the same product of
@@ -937,18 +928,21 @@ def _split(t):
     return sympy.S.One, [t]
 
 
-def _as_factors(t):
-    return _split(t)[1]
+def _planned(factors) -> list:
+    """The plan's view of a chain before lowering (every factor dense or an inverse)."""
+    return [plan.Operand(plan.INV if _inverse_in_chain(f) else plan.DENSE,
+                         plan.size(f.shape[0]), plan.size(f.shape[1]))
+            for f in chain_factors(factors)]
 
 
 def _estimate(e) -> float:
     """A rough cost of computing e on its own (for deciding whether to distribute)."""
     if isinstance(e, sympy.MatMul):
-        ops = [plan.Operand(plan.DENSE, plan.size(f.shape[0]), plan.size(f.shape[1]))
-               for f in chain_factors(e.as_coeff_matrices()[1])]
-        return plan.chain_order(ops)[1]
-    if isinstance(e, (MatrixSymbol, sympy.Transpose)) and not isinstance(e, sympy.MatMul):
-        return 0.0 if isinstance(e, MatrixSymbol) else _estimate(e.arg)
+        return plan.chain_order(_planned(e.as_coeff_matrices()[1]))[1]
+    if isinstance(e, MatrixSymbol):
+        return 0.0
+    if isinstance(e, sympy.Transpose):
+        return _estimate(e.arg)
     if isinstance(e, MatrixExpr):
         return plan.size(e.shape[0]) * plan.size(e.shape[1]) + sum(
             _estimate(a) for a in e.args if isinstance(a, MatrixExpr))
