@@ -9,7 +9,7 @@
 from .derivation import Derivation, Step, derive
 from .derivative import differential, grad, hessian, jacobian
 from .errors import (EvaluationError, MatcalcError, MatcalcSyntaxError, NoRuleError,
-                     NotScalarError, ShapeError, VariableError)
+                     NotScalarError, OptionError, ShapeError, VariableError)
 from .nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
                     elementwise, sigmoid, softplus)
 from .numeric import evaluate
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Adjugate", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
     "EvaluationError", "FourthOrder", "MatcalcError", "MatcalcSyntaxError", "NoRuleError",
-    "Norm", "NotScalarError", "ShapeError",
+    "Norm", "NotScalarError", "OptionError", "ShapeError",
     "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
     "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian", "index",
     "jacobian", "lambdify", "latex", "parse", "sigmoid", "simplify", "softplus", "syntax", "text",

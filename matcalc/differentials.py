@@ -51,7 +51,8 @@ def zero_like(e):
 def d_rule(e, d):
     raise NoRuleError(
         f"no differential rule for {type(e).__name__} (in {e}); "
-        "extend matcalc.differentials.d_rule")
+        "extend matcalc.differentials.d_rule",
+        construct=f"differential of {type(e).__name__}")
 
 
 # --- sums and products ------------------------------------------------------------
@@ -107,12 +108,13 @@ def d_matpow(e, d):
     _constant_exponent(k, e, d)
     if not (k.is_Integer):
         raise NoRuleError(f"no differential rule for the power {e} with a non-integer exponent "
-                          f"{k} (only tr({e}) and det({e}) have one)")
+                          f"{k} (only tr({e}) and det({e}) have one)",
+                          construct="matrix power with a non-integer exponent")
     k = int(k)
     if abs(k) > MAX_EXPANDED_POWER:
         raise NoRuleError(
             f"no differential rule for the power {e}: exponents beyond ±{MAX_EXPANDED_POWER} "
-            "are not expanded")
+            "are not expanded", construct=f"matrix power, |k| > {MAX_EXPANDED_POWER}")
     base = A if k > 0 else sympy.Inverse(A)
     d_base = d(A) if k > 0 else d_inverse(base, d)
     m = abs(k)
@@ -141,7 +143,8 @@ def d_trace(e, d):
 def _constant_exponent(k, e, d):
     if _depends(k, d):
         raise NoRuleError(f"no differential rule for {e}: the exponent {k} of the matrix "
-                          "power varies with the variable")
+                          "power varies with the variable",
+                          construct="matrix power with a varying exponent")
 
 
 @d_rule.register(sympy.Determinant)
@@ -207,7 +210,8 @@ def d_elementwise(e, d):
     derivative = e.function(_X).diff(_X)
     if derivative.has(sympy.Derivative, sympy.Subs, sympy.DiracDelta):
         raise NoRuleError(f"no differential rule for {e.function} applied entrywise (in {e}): "
-                          f"its derivative is {derivative}")
+                          f"its derivative is {derivative}",
+                          construct=f"entrywise {e.function} without a derivative")
     return sympy.HadamardProduct(lift(derivative, _X, e.arg), d(e.arg)).doit(deep=False)
 
 
@@ -268,7 +272,8 @@ def d_function(e, d):
             continue
         partial = e.fdiff(i)
         if partial.has(sympy.Derivative, sympy.Subs):
-            raise NoRuleError(f"no differential rule for the function {e.func} (in {e})")
+            raise NoRuleError(f"no differential rule for the function {e.func} (in {e})",
+                              construct=f"function {e.func} without a derivative")
         terms.append(partial * du)
     return sympy.Add(*terms)
 

@@ -43,7 +43,16 @@ class ShapeError(MatcalcError, ValueError):
 
 
 class NoRuleError(MatcalcError, NotImplementedError):
-    """A construct has no rule in one of matcalc's tables (differential, adjoint, printer…)."""
+    """A construct has no rule in one of matcalc's tables (differential, adjoint, printer…).
+
+    `construct` is a short, stable label of what is missing ("matrix power, |k| > 64",
+    "Jacobian of a matrix-valued Hadamard product"), for counting and for `except` logic;
+    the message says the same with the expression in it.
+    """
+
+    def __init__(self, message: str, *, construct: str, **where):
+        super().__init__(message, **where)
+        self.construct = construct
 
 
 class VariableError(MatcalcError, ValueError):
@@ -52,6 +61,11 @@ class VariableError(MatcalcError, ValueError):
 
 class NotScalarError(MatcalcError, ValueError):
     """A scalar expression was required (e.g. by `grad`) but a matrix was given."""
+
+
+class OptionError(MatcalcError, ValueError):
+    """An argument has a value matcalc does not take: an unknown style, transpose mark or
+    backend, something that is not a function where one is needed."""
 
 
 class EvaluationError(MatcalcError, ValueError):

@@ -22,10 +22,14 @@ from functools import singledispatch
 
 import sympy
 from sympy import Expr, MatrixExpr
-from sympy.matrices.expressions.kronecker import combine_kronecker
+from sympy.matrices.expressions.kronecker import (kronecker_mat_add, kronecker_mat_mul,
+                                                  kronecker_mat_pow)
+from sympy.strategies import condition, exhaust, typed
+from sympy.strategies.traverse import bottom_up
 
 from .errors import NoRuleError
-from .nodes import Unvec, Vec, as_scalar, is_matrix, is_one_by_one, matadd, matmul, transpose
+from .nodes import (CommutationMatrix, Unvec, Vec, as_scalar, is_matrix, is_one_by_one, matadd,
+                    matmul, transpose)
 
 
 def pullback(D, H, dX) -> list:
@@ -61,7 +65,8 @@ def inner(H, M):
 @singledispatch
 def adjoint(D, H, dX):
     raise NoRuleError(
-        f"no adjoint rule for {type(D).__name__} (in {D}); extend matcalc.extract.adjoint")
+        f"no adjoint rule for {type(D).__name__} (in {D}); extend matcalc.extract.adjoint",
+        construct=f"adjoint of {type(D).__name__}")
 
 
 @adjoint.register(sympy.MatAdd)
@@ -127,7 +132,8 @@ def adj_vec(D, H, dX):
 
 
 def unvec_seed(h, m, n):
-    """vec⁻¹(h) as an m x n matrix, reading (A ⊗ B) vec(M) as vec(B M Aᵀ)."""
+    """vec⁻¹(h) as an m x n matrix, reading (A ⊗ B) vec(M) as vec(B M Aᵀ) and
+    K vec(M) as vec(Mᵀ)."""
     if not is_matrix(h):
         return matmul(h, sympy.Identity(1)) if (m, n) == (1, 1) else Unvec(h, m, n)
     h = h.doit()  # (Mᵀ)ᵀ -> M, (A ⊗ B)ᵀ -> Aᵀ ⊗ Bᵀ
@@ -145,6 +151,10 @@ def unvec_seed(h, m, n):
             M = factors[1].arg
             if tuple(B.shape) == (m, M.shape[0]) and tuple(A.shape) == (n, M.shape[1]):
                 return matmul(coeff, B, M, sympy.Transpose(A))
+        if len(factors) == 2 and isinstance(factors[0], CommutationMatrix) \
+                and isinstance(factors[1], Vec) and tuple(factors[1].arg.shape) == \
+                tuple(factors[0].args) and tuple(factors[0].args) == (n, m):
+            return matmul(coeff, sympy.Transpose(factors[1].arg))
     if (m, n) == tuple(h.shape):
         return h
     return Unvec(h, m, n)
@@ -171,7 +181,8 @@ def adj_diagonal_of(D, H, dX):
     """⟨h, diag(L)⟩ = ⟨diag(h), L⟩   (L square: diag(h) is the diagonal matrix of h)"""
     L = D.arg
     if L.shape[0] != L.shape[1]:
-        raise NoRuleError(f"no adjoint rule for the diagonal of the non-square {L} (in {D})")
+        raise NoRuleError(f"no adjoint rule for the diagonal of the non-square {L} (in {D})",
+                          construct="adjoint of the diagonal of a non-square matrix")
     if not is_matrix(H):
         return pullback(L, H, dX)
     return pullback(L, sympy.DiagMatrix(H), dX)
@@ -182,7 +193,8 @@ def adj_kronecker(D, H, dX):
     """⟨P ⊗ Q ⊗ R, A ⊗ L ⊗ B⟩ = ⟨P, A⟩ ⟨R, B⟩ ⟨Q, L⟩, the seed H split into Kronecker
     factors of the same shapes (mixed products, transposes, inverses and identities
     combined first by the mixed-product rule (A ⊗ B)(C ⊗ D) = AC ⊗ BD); for vectors,
-    x ⊗ l = vec(l xᵀ) and l ⊗ y = vec(y lᵀ)."""
+    x ⊗ l = vec(l xᵀ) and l ⊗ y = vec(y lᵀ); for a seed of outer products u vᵀ,
+    ⟨u vᵀ, A ⊗ B⟩ = tr(Uᵀ B V Aᵀ) with U = vec⁻¹(u), V = vec⁻¹(v)."""
     i = _only_linear_factor(D.args, dX, D)
     shapes = [tuple(a.shape) for a in D.args]
     split = kronecker_split(H, shapes)
@@ -203,7 +215,7 @@ def kronecker_split(H, shapes):
     None when H has no such form that matcalc can see."""
     if not is_matrix(H):
         return None
-    H = combine_kronecker(sympy.sympify(H).doit())
+    H = _combine_kronecker(sympy.sympify(H).doit())
     if isinstance(H, sympy.MatAdd):
         out = []
         for t in H.args:
@@ -230,6 +242,30 @@ def kronecker_split(H, shapes):
     return None
 
 
+def _combine_kronecker(H):
+    """SymPy's combine_kronecker ((A ⊗ B)(C ⊗ D) = AC ⊗ BD, …), with every DiagMatrix
+    built again before the final doit: its rewrite rebuilds the tree with Basic.__new__,
+    which skips DiagMatrix.__new__ and leaves the node without its vector."""
+    def has_kronecker(e):
+        return isinstance(e, MatrixExpr) and e.has(sympy.KroneckerProduct)
+
+    rule = exhaust(bottom_up(exhaust(condition(has_kronecker, typed(
+        {sympy.MatAdd: kronecker_mat_add, sympy.MatMul: kronecker_mat_mul,
+         sympy.MatPow: kronecker_mat_pow})))))
+    return _diagonals_rebuilt(rule(H)).doit()
+
+
+def _diagonals_rebuilt(e):
+    if not e.args:
+        return e
+    args = [_diagonals_rebuilt(a) for a in e.args]
+    if isinstance(e, sympy.DiagMatrix):
+        return sympy.DiagMatrix(args[0])
+    if any(a is not b for a, b in zip(args, e.args, strict=True)):
+        return sympy.Basic.__new__(type(e), *args)
+    return e
+
+
 def _vector_kronecker(D, H, dX, i):
     """x ⊗ l = vec(l xᵀ) and l ⊗ y = vec(y lᵀ) for column vectors; otherwise no rule."""
     if len(D.args) == 2 and all(a.shape[1] == 1 for a in D.args):
@@ -238,9 +274,41 @@ def _vector_kronecker(D, H, dX, i):
         if i == 1:
             return pullback(y, matmul(U, x), dX)
         return pullback(x, matmul(sympy.Transpose(U), y), dX)
+    outer = outer_products(H)
+    if len(D.args) == 2 and outer is not None:
+        return _outer_product_kronecker(D, outer, dX, i)
     raise NoRuleError(
         f"no adjoint rule for the Kronecker product {D} with the seed {H}: the seed is not "
-        "a sum of Kronecker products of the same shapes; extend matcalc.extract.adjoint")
+        "a sum of Kronecker products of the same shapes; extend matcalc.extract.adjoint",
+        construct="adjoint of a Kronecker product with a seed of another form")
+
+
+def outer_products(H):
+    """H as a list of (u, v) with H = Σ u vᵀ, u and v columns (u may carry a scalar
+    factor); None when H is not written as such a sum."""
+    H = sympy.sympify(H).doit()
+    if isinstance(H, sympy.MatAdd):
+        parts = [outer_products(t) for t in H.args]
+        return None if any(p is None for p in parts) else [uv for p in parts for uv in p]
+    if isinstance(H, sympy.MatMul):
+        coeff, factors = H.as_coeff_matrices()
+        for k in range(1, len(factors)):
+            if factors[k - 1].shape[1] == 1:
+                return [(matmul(coeff, *factors[:k]), transpose(matmul(*factors[k:])))]
+    return None
+
+
+def _outer_product_kronecker(D, outer, dX, i):
+    """⟨u vᵀ, A ⊗ B⟩ = uᵀ vec(B V Aᵀ) = tr(Uᵀ B V Aᵀ) = ⟨U A Vᵀ, B⟩ = ⟨Uᵀ B V, A⟩,
+    U = vec⁻¹(u) (rows B x rows A), V = vec⁻¹(v) (cols B x cols A)."""
+    A, B = D.args
+    seeds = []
+    for u, v in outer:
+        U = unvec_seed(u, B.shape[0], A.shape[0])
+        V = unvec_seed(v, B.shape[1], A.shape[1])
+        seeds.append(matmul(U, A, transpose(V)) if i == 1 else
+                     matmul(transpose(U), B, V))
+    return pullback(D.args[i], matadd(seeds, D.args[i].shape), dX)
 
 
 def _only_linear_factor(factors, dX, D) -> int:
@@ -286,7 +354,8 @@ def linear_terms(D, dX) -> list:
 @singledispatch
 def forward(D, dX):
     raise NoRuleError(
-        f"no forward rule for {type(D).__name__} (in {D}); extend matcalc.extract.forward")
+        f"no forward rule for {type(D).__name__} (in {D}); extend matcalc.extract.forward",
+        construct=f"Jacobian through {type(D).__name__}")
 
 
 @forward.register(sympy.MatAdd)
@@ -322,15 +391,28 @@ def fwd_hadamard(D, dX):
         return linear_terms(matmul(D.args[i], sympy.DiagMatrix(b)), dX)
     raise NoRuleError(
         f"no forward rule for the matrix-valued Hadamard product {D}: derivatives of "
-        "F ∘ G by a matrix are not yet written as fourth-order terms")
+        "F ∘ G by a matrix are not yet written as fourth-order terms",
+        construct="Jacobian through a matrix-valued Hadamard product")
 
 
 @forward.register(Vec)
 def fwd_vec(D, dX):
     """vec(l) = l for a column vector l"""
     if D.arg.shape[1] != 1:
-        raise NoRuleError(f"no forward rule for vec of the matrix {D.arg} (in {D})")
+        raise NoRuleError(f"no forward rule for vec of the matrix {D.arg} (in {D})",
+                          construct="Jacobian through vec of a matrix")
     return linear_terms(D.arg, dX)
+
+
+@forward.register(Unvec)
+def fwd_unvec(D, dX):
+    """vec⁻¹((A ⊗ B) vec(L)) = B L Aᵀ, vec⁻¹(K vec(L)) = Lᵀ, vec⁻¹(vec(L)) = L"""
+    M = unvec_seed(D.arg, *D.shape)
+    if isinstance(M, Unvec):
+        raise NoRuleError(f"no forward rule for {D}: vec⁻¹ of a column that is not "
+                          "(A ⊗ B) vec(L), K vec(L) or vec(L)",
+                          construct="Jacobian through Unvec of another form")
+    return linear_terms(M, dX)
 
 
 @forward.register(sympy.MatMul)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
 
-from .errors import NoRuleError, ShapeError
+from .errors import NoRuleError, OptionError, ShapeError
 
 
 class MatrixDifferential(MatrixSymbol):
@@ -201,7 +201,7 @@ def elementwise(function, A):
     """
     if not isinstance(function, sympy.FunctionClass):
         if not callable(function):
-            raise TypeError(f"elementwise takes a function such as sympy.exp; got {function!r}")
+            raise OptionError(f"elementwise takes a function such as sympy.exp; got {function!r}")
         x = sympy.Dummy("x", real=True)
         return lift(sympy.sympify(function(x)), x, A)
     cls = _ELEMENTWISE.get(function)
@@ -270,7 +270,8 @@ def lift(body, x, A):
         return hadamard_power(lift(body.base, x, A), body.exp)
     if isinstance(body, sympy.Function) and len(body.args) == 1:
         return elementwise(body.func, lift(body.args[0], x, A))
-    raise NoRuleError(f"cannot apply {body} entrywise to a matrix (in x = {x})")
+    raise NoRuleError(f"cannot apply {body} entrywise to a matrix (in x = {x})",
+                      construct=f"entrywise {type(body).__name__}")
 
 
 class Norm(_OfOneMatrix, Expr):
@@ -413,12 +414,12 @@ def transpose(M):
     return sympy.Transpose(M) if is_matrix(M) else M
 
 
-def _latex_in_matcalc_notation(self, printer=None):
+def _latex_in_matcalc_notation(self, printer=None, **options):
     """SymPy's `latex()` (and so Jupyter with `sympy.init_printing()`) writes matcalc's own
     nodes in matcalc's notation: exp(X) entrywise, ‖X‖_F, vec(X), adj(X), d(X⁻¹), A : B."""
     from .printing.latex import MatrixLatexPrinter
     p = printer if isinstance(printer, MatrixLatexPrinter) else MatrixLatexPrinter()
-    return p.print_node(self)
+    return p.print_node(self, **options)
 
 
 for _node in (MatrixDifferential, DifferentialOf, MatrixDifferentialOf, DoubleDot, Vec,

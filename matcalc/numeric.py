@@ -246,7 +246,8 @@ def ev(e, env: Env):
 @singledispatch
 def ev_rule(e, env):
     raise NoRuleError(f"no numeric rule for {type(e).__name__} (in {e}); "
-                      "extend matcalc.numeric.ev_rule")
+                      "extend matcalc.numeric.ev_rule",
+                      construct=f"evaluation of {type(e).__name__}")
 
 
 @ev_rule.register(MatrixSymbol)
@@ -408,7 +409,8 @@ def ev_elementwise(e, env):
     A = ev(e.arg, env)
     fn = _NUMPY_FUNCTIONS.get(e.function)
     if fn is None:
-        raise NoRuleError(f"no numeric rule for {e.function} applied entrywise (in {e})")
+        raise NoRuleError(f"no numeric rule for {e.function} applied entrywise (in {e})",
+                          construct=f"evaluation of {e.function} entrywise")
     if e.function is sympy.log and np.any(A <= 0):
         raise EvaluationError(f"log of a non-positive entry in {e}")
     if e.function is sympy.sqrt and np.any(A < 0):
@@ -494,7 +496,8 @@ def _ev_function(e, env):
         return fn(args[0])
     value = e.func(*[sympy.Float(a) for a in args]).evalf()
     if not value.is_number:
-        raise NoRuleError(f"no numeric rule for the function {e.func} (in {e})")
+        raise NoRuleError(f"no numeric rule for the function {e.func} (in {e})",
+                          construct=f"evaluation of {e.func}")
     if not value.is_real:
         raise EvaluationError(f"{e} is complex here ({complex(value):.3g}); check the domain")
     return float(value)

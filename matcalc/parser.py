@@ -29,7 +29,8 @@ vectors, A–Z matrices. Declarations before the expression override that::
 
 A shape is `scalar`, `vector`, `matrix`, `D` (a column of length D) or `D x D` (also
 `D×D`, `D*D`), optionally after the word `symmetric`; D is a number or a name.
-Dimensions not declared are symbols inferred from the products (n, m, p, …).
+Dimensions not declared are symbols inferred from the products (n, m, p, …). A declared
+dimension is also a scalar: `X: n x n; tr(X)/n`.
 A 1 x 1 matrix such as x'*A*x is used as a scalar wherever a scalar is needed.
 """
 
@@ -497,6 +498,9 @@ class _Builder:
         return self.symbol(name)
 
     def symbol(self, name: str) -> Typed:
+        if name not in self.declared and name in self.dimension_symbols:
+            d = self.dimension_symbols[name]  # a declared dimension used as a number
+            return Typed(None, lambda: d)
         if name not in self.declared:
             first = name[0]
             if "a" <= first <= "g":

@@ -34,7 +34,8 @@ def _check_node(e) -> None:
         raise NoRuleError(
             f"{e}: a scalar function of the matrix {_text(M)}; matrix functions (power "
             "series such as sin(X), Matrix Cookbook (128)) are not supported; for the "
-            "function applied to each entry use matcalc.elementwise")
+            "function applied to each entry use matcalc.elementwise",
+            construct=f"matrix function {type(e).__name__}")
     if type(e) is sympy.Add and any(isinstance(a, MatrixExpr) for a in e.args):
         M = next(a for a in e.args if isinstance(a, MatrixExpr))
         raise ShapeError(f"sum of a scalar and the matrix {_text(M)}; "

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import sympy
-from helpers import A, B, X, numeric_values
-from sympy import Identity, MatAdd, Trace, Transpose
+from helpers import A, B, X, assert_verified, numeric_values
+from sympy import Identity, MatAdd, MatrixSymbol, Trace, Transpose
 
 import matcalc
 from matcalc.extract import (DXTerm, DXTTerm, ScalarTerm, adjoint, forward, linear_terms,
                              pullback)
-from matcalc.nodes import MatrixDifferential
+from matcalc.nodes import CommutationMatrix, MatrixDifferential, Norm, Unvec, Vec, kronecker
 
 dX = MatrixDifferential.of(X)
 
@@ -58,3 +58,40 @@ def test_terms_are_frozen_dataclasses():
     t = DXTTerm(A, B)
     with pytest.raises(AttributeError):
         t.A = B
+
+
+@pytest.mark.parametrize("make", [
+    lambda W, Q, V: Trace(Vec(W).T * kronecker(Q, X) * Vec(W)),        # = tr(Wᵀ X W Qᵀ)
+    lambda W, Q, V: Trace(Vec(V).T * kronecker(X, Q) * Vec(W)),        # X in first place
+    lambda W, Q, V: Trace(Vec(W).T * kronecker(Q, X.T * A) * Vec(W + V)),
+    lambda W, Q, V: Norm(Unvec(kronecker(A, X) * Vec(A), *A.shape)),   # seed vec(·)vec(A)ᵀ
+], ids=["second factor", "first factor", "product inside, sum seed", "norm of unvec"])
+def test_kronecker_adjoint_with_an_outer_product_seed(make):
+    """⟨u vᵀ, A ⊗ B⟩ = tr(Uᵀ B V Aᵀ): the seed u vᵀ is no Kronecker product of the
+    factors' shapes (found by the fuzzer: a NoRuleError before)."""
+    m = sympy.Symbol("m")
+    W, V = MatrixSymbol("W", X.shape[0], m), MatrixSymbol("V", X.shape[0], m)
+    f = make(W, MatrixSymbol("Q", m, m), V)
+    assert_verified(f, X)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Unvec(CommutationMatrix(*X.shape) * Vec(A * X), *X.shape),   # (A X)ᵀ
+    lambda: Unvec(kronecker(A, B) * Vec(X.I), *X.shape),                 # B X⁻¹ Aᵀ
+    lambda: Unvec(Vec(X * X), *X.shape),
+], ids=["commutation", "kronecker", "vec"])
+def test_jacobian_through_unvec(make):
+    """vec⁻¹((A ⊗ B) vec(L)) = B L Aᵀ and vec⁻¹(K vec(L)) = Lᵀ in the forward pass."""
+    assert_verified(make(), X)
+    assert_verified(make(), X, symmetric=True)
+
+
+def test_kronecker_seed_with_a_diagonal_matrix_inside():
+    """SymPy's combine_kronecker rebuilds DiagMatrix without its vector (found by the
+    fuzzer: AttributeError '_vector' from deep inside SymPy)."""
+    m = sympy.Symbol("m")
+    c = MatrixSymbol("c", m, 1)
+    f = Trace(kronecker(Unvec(kronecker(X, X) * Vec(A), *X.shape), sympy.DiagMatrix(c)))
+    assert_verified(f, X, symmetric=True)
+    G = matcalc.grad(f, X, symmetric=True)
+    assert_verified(G, X, symmetric=True, derivative=matcalc.hessian(f, X, symmetric=True))

@@ -321,3 +321,13 @@ def test_syntax_round_trips_random_expressions(data):
     e = data.draw(st.one_of(generators.scalar_combinations, generators.matrices(),
                             generators.entrywise_scalars, generators.entrywise_matrices()))
     _round_trip(e)
+
+
+def test_a_declared_dimension_is_also_a_number():
+    """syntax() writes det(2X) = 2ⁿ det(X) with the dimension n in it (found by the fuzzer)."""
+    X = MatrixSymbol("X", n, n)
+    assert parse("X: n x n; tr(X)/n") == Trace(X) / n
+    e = 2**n * sympy.Determinant(X) * X
+    assert parse(syntax(e, declare=True)) == e
+    grad = matcalc.grad(parse("X: n x n; tr(X)/n"), X)
+    assert grad == sympy.Identity(n) / n

@@ -392,7 +392,8 @@ class Lowering:
     @singledispatchmethod
     def lower(self, e) -> Value:
         raise NoRuleError(f"no code rule for {type(e).__name__} (in {e}); "
-                          "extend matcalc.printing.code.Lowering.lower")
+                          "extend matcalc.printing.code.Lowering.lower",
+                          construct=f"code for {type(e).__name__}")
 
     # ---- leaves
     @lower.register(MatrixSymbol)
@@ -457,7 +458,8 @@ class Lowering:
             return self.log_det(e.args[0].arg)
         name = self.b.function(e.func)
         if name is None or len(e.args) != 1:
-            raise NoRuleError(f"no code rule for the function {e.func} (in {e})")
+            raise NoRuleError(f"no code rule for the function {e.func} (in {e})",
+                              construct=f"code for {e.func}")
         self._need(name)
         return Value(f"{name}({self.value(e.args[0]).code})", SCALAR)
 
@@ -619,7 +621,8 @@ class Lowering:
     def _elementwise(self, e):
         name = self.b.function(e.function)
         if name is None:
-            raise NoRuleError(f"no code rule for {e.function} applied entrywise (in {e})")
+            raise NoRuleError(f"no code rule for {e.function} applied entrywise (in {e})",
+                              construct=f"code for {e.function} entrywise")
         self._need(name)
         return Value(f"{name}({self.dense(self.value(e.arg)).code})", DENSE, tuple(e.shape))
 

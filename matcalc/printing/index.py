@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy
 
+from ..errors import OptionError
 from ..tensor4 import FourthOrder, SquareProduct
 from .latex import MatrixLatexPrinter
 from .text import TextPrinter
@@ -18,7 +19,7 @@ from .text import TextPrinter
 class _Style:
     def __init__(self, style: str):
         if style not in ("latex", "text"):
-            raise ValueError(f"style={style!r}: use 'latex' or 'text'")
+            raise OptionError(f"style={style!r}: use 'latex' or 'text'")
         self.latex = style == "latex"
         self.printer = MatrixLatexPrinter() if self.latex else TextPrinter()
 
@@ -87,7 +88,8 @@ def index(J: FourthOrder, style: str = "latex") -> str:
     '- C^{-1}_{ik} C^{-1}_{lj}'
     """
     if not isinstance(J, FourthOrder):
-        raise TypeError("index notation is for fourth-order results (matcalc.jacobian)")
+        raise OptionError(f"index notation is for fourth-order results (matcalc.jacobian); "
+                          f"got a {type(J).__name__}")
     st = _Style(style)
     parts = []
     for t in J.terms:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from ..errors import OptionError
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript,
@@ -24,18 +25,18 @@ class MatrixLatexPrinter(LatexPrinter):
 
     def __init__(self, transpose: str = "top", bold: bool = False):
         if transpose not in _MARKS:
-            raise ValueError(f"transpose={transpose!r}: use one of {sorted(_MARKS)}")
+            raise OptionError(f"transpose={transpose!r}: use one of {sorted(_MARKS)}")
         super().__init__()
         self.mark = _MARKS[transpose]
         self.bold = bold
 
-    def print_node(self, e) -> str:
+    def print_node(self, e, **options) -> str:
         """e by this printer's _print_<Class> method (for the `_latex` hooks of matcalc's
-        nodes, which SymPy's printers call first)."""
+        nodes, which SymPy's printers call first; `exp=` for a power of a function)."""
         for cls in type(e).__mro__:
             method = getattr(self, "_print_" + cls.__name__, None)
             if method is not None:
-                return method(e)
+                return method(e, **options)
         return self.emptyPrinter(e)
 
     def _matrix_name(self, name: str) -> str:

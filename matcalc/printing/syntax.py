@@ -12,8 +12,9 @@ import sympy
 from sympy import MatrixSymbol, Symbol
 
 from ..errors import NoRuleError
+from ..extract import unvec_seed
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
-                     SymmetricMatrixSymbol, Vec, sigmoid, softplus)
+                     SymmetricMatrixSymbol, Unvec, Vec, sigmoid, softplus)
 from .common import join_signed, ordered_terms
 
 # Binding strength of the grammar's levels (matcalc.parser.GRAMMAR); as in MATLAB, powers
@@ -65,7 +66,7 @@ def declarations(obj) -> list[str]:
 def _dimension(d, s) -> str:
     if not (d.is_Integer or d.is_Symbol):
         raise NoRuleError(f"cannot declare {s.name}: dimension {d} is neither a number nor a "
-                          "name")
+                          "name", construct="input syntax of a compound dimension")
     return str(d)
 
 
@@ -125,8 +126,12 @@ def _print(e) -> tuple[str, int]:
         return _call("adj", e.arg)
     if isinstance(e, Vec):
         return _call("vec", e.arg)
+    if isinstance(e, Unvec) and not isinstance(unvec_seed(e.arg, *e.shape), Unvec):
+        return _print(unvec_seed(e.arg, *e.shape))  # vec⁻¹((A ⊗ B) vec(M)) = B M Aᵀ
     if isinstance(e, (sympy.DiagMatrix, sympy.DiagonalOf)):
         return _call("diag", e.args[0])
+    if isinstance(e, (sympy.Identity, sympy.OneMatrix)) and e.shape == (1, 1):
+        return "1", ATOM  # eye would get a dimension of its own, never 1
     if isinstance(e, sympy.Identity):
         return "eye", ATOM
     if isinstance(e, sympy.OneMatrix):
@@ -135,6 +140,8 @@ def _print(e) -> tuple[str, int]:
         if e.shape[0] == 1:
             return "vector(1)'", POWER
         return "matrix(1)", ATOM
+    if isinstance(e, sympy.ZeroMatrix) and e.shape == (1, 1):
+        return "0", ATOM
     if isinstance(e, sympy.ZeroMatrix):
         return ("0*vector(1)" if e.shape[1] == 1 else "0*matrix(1)"), PRODUCT
     return _unknown(e)
@@ -148,7 +155,8 @@ def _exponent(k) -> str:
 
 
 def _unknown(e):
-    raise NoRuleError(f"no input syntax for {type(e).__name__} (in {e})")
+    raise NoRuleError(f"no input syntax for {type(e).__name__} (in {e})",
+                      construct=f"input syntax of {type(e).__name__}")
 
 
 def _sum(e) -> str:
