@@ -26,6 +26,7 @@ from sympy.matrices.expressions.kronecker import (kronecker_mat_add, kronecker_m
                                                   kronecker_mat_pow)
 from sympy.strategies import condition, exhaust, typed
 from sympy.strategies.traverse import bottom_up
+from sympy.strategies.util import basic_fns
 
 from .errors import NoRuleError
 from .nodes import (CommutationMatrix, Unvec, Vec, as_scalar, is_matrix, is_one_by_one, matadd,
@@ -243,27 +244,23 @@ def kronecker_split(H, shapes):
 
 
 def _combine_kronecker(H):
-    """SymPy's combine_kronecker ((A ⊗ B)(C ⊗ D) = AC ⊗ BD, …), with every DiagMatrix
-    built again before the final doit: its rewrite rebuilds the tree with Basic.__new__,
-    which skips DiagMatrix.__new__ and leaves the node without its vector."""
+    """SymPy's combine_kronecker ((A ⊗ B)(C ⊗ D) = AC ⊗ BD, …), traversing with
+    DiagMatrix built by its own constructor: SymPy's traversal rebuilds nodes with
+    Basic.__new__, which leaves a DiagMatrix without its vector and shape."""
     def has_kronecker(e):
         return isinstance(e, MatrixExpr) and e.has(sympy.KroneckerProduct)
 
     rule = exhaust(bottom_up(exhaust(condition(has_kronecker, typed(
         {sympy.MatAdd: kronecker_mat_add, sympy.MatMul: kronecker_mat_mul,
-         sympy.MatPow: kronecker_mat_pow})))))
-    return _diagonals_rebuilt(rule(H)).doit()
+         sympy.MatPow: kronecker_mat_pow}))), _TRAVERSAL))
+    return rule(H).doit()
 
 
-def _diagonals_rebuilt(e):
-    if not e.args:
-        return e
-    args = [_diagonals_rebuilt(a) for a in e.args]
-    if isinstance(e, sympy.DiagMatrix):
-        return sympy.DiagMatrix(args[0])
-    if any(a is not b for a, b in zip(args, e.args, strict=True)):
-        return sympy.Basic.__new__(type(e), *args)
-    return e
+def _rebuild(cls, *args):
+    return cls(*args) if cls is sympy.DiagMatrix else sympy.Basic.__new__(cls, *args)
+
+
+_TRAVERSAL = {**basic_fns, "new": _rebuild}
 
 
 def _vector_kronecker(D, H, dX, i):

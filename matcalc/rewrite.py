@@ -20,6 +20,7 @@ from functools import reduce
 import sympy
 from sympy import MatrixExpr
 
+from .extract import unvec_seed
 from .nodes import Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker, \
     matadd, matmul, sigmoid
 
@@ -318,8 +319,9 @@ def diagonal_of_structured(e, ctx):
 
 
 def vec_of_unvec(e, ctx):
-    """vec(vec⁻¹(v)) -> v, vec⁻¹(vec(A)) -> A, vec(x) -> x for a column x.
-    Shrinks: removes a node."""
+    """vec(vec⁻¹(v)) -> v, vec⁻¹(vec(A)) -> A, vec(x) -> x for a column x,
+    vec⁻¹((A ⊗ B) vec(M)) -> B M Aᵀ, vec⁻¹(K vec(M)) -> Mᵀ.
+    Shrinks: removes a node (vec⁻¹ and vec, a Kronecker product becomes a product)."""
     if isinstance(e, Vec):
         if isinstance(e.arg, Unvec):
             return e.arg.arg
@@ -327,6 +329,9 @@ def vec_of_unvec(e, ctx):
             return e.arg
     if isinstance(e, Unvec) and isinstance(e.arg, Vec) and e.arg.arg.shape == e.shape:
         return e.arg.arg
+    if isinstance(e, Unvec) and isinstance(e.arg, sympy.MatMul):
+        M = unvec_seed(e.arg, *e.shape)
+        return None if isinstance(M, Unvec) else M
     return None
 
 

@@ -95,3 +95,13 @@ def test_kronecker_seed_with_a_diagonal_matrix_inside():
     assert_verified(f, X, symmetric=True)
     G = matcalc.grad(f, X, symmetric=True)
     assert_verified(G, X, symmetric=True, derivative=matcalc.hessian(f, X, symmetric=True))
+
+
+def test_kronecker_seed_combined_with_diagonal_matrices():
+    """The same SymPy traversal breaks a DiagMatrix's shape while combining products."""
+    S = matcalc.SymmetricMatrixSymbol("S", *X.shape)
+    P = matcalc.SymmetricMatrixSymbol("P", *X.shape)
+    U = Unvec(kronecker(P, X) * Vec(S), *X.shape)
+    D = sympy.DiagMatrix(sympy.DiagonalOf(U))
+    f = sympy.log(sympy.Determinant(D * A * A.T * D + Identity(X.shape[0])))
+    assert_verified(f, X, symmetric="entries")

@@ -90,3 +90,15 @@ def test_common_factors_reach_a_fixed_point(monkeypatch):
     G = matcalc.grad(f, X, symmetric="entries")
     assert matcalc.check(f, X, symmetric="entries", derivative=G).ok
     assert passes and max(passes) < rewrite.MAX_PASSES, passes
+
+
+def test_unvec_of_a_kronecker_product_times_vec_is_a_product():
+    """vec⁻¹((A ⊗ B) vec(X)) = B X Aᵀ and vec⁻¹(K vec(X)) = Xᵀ, checked in value."""
+    from matcalc.nodes import CommutationMatrix, Unvec, Vec, kronecker
+    for e, expected in [(Unvec(kronecker(A, B) * Vec(X), *X.shape), B * X * A.T),
+                        (Unvec(CommutationMatrix(*X.shape) * Vec(A * X), *X.shape),
+                         X.T * A.T)]:
+        assert matcalc.simplify(e) == expected
+        vals = numeric_values(seed=3)
+        np.testing.assert_allclose(matcalc.evaluate(e, vals),
+                                   matcalc.evaluate(expected, vals), atol=1e-12)
