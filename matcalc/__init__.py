@@ -8,10 +8,28 @@
 
 from .derivation import Derivation, Step, derive
 from .derivative import differential, grad, hessian, jacobian
-from .errors import (EvaluationError, MatcalcError, MatcalcSyntaxError, NoRuleError,
-                     NotScalarError, OptionError, ShapeError, VariableError)
-from .nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
-                    elementwise, sigmoid, softplus)
+from .errors import (
+                     EvaluationError,
+                     LimitError,
+                     MatcalcError,
+                     MatcalcSyntaxError,
+                     NoRuleError,
+                     NotScalarError,
+                     OptionError,
+                     ShapeError,
+                     VariableError,
+)
+from .nodes import (
+                     Adjugate,
+                     CommutationMatrix,
+                     Norm,
+                     SymmetricMatrixSymbol,
+                     Unvec,
+                     Vec,
+                     elementwise,
+                     sigmoid,
+                     softplus,
+)
 from .numeric import evaluate
 from .parser import parse
 from .printing import codegen, index, lambdify, latex, syntax, text
@@ -23,8 +41,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adjugate", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
-    "EvaluationError", "FourthOrder", "MatcalcError", "MatcalcSyntaxError", "NoRuleError",
-    "Norm", "NotScalarError", "OptionError", "ShapeError",
+    "EvaluationError", "FourthOrder", "LimitError", "MatcalcError", "MatcalcSyntaxError",
+    "NoRuleError", "Norm", "NotScalarError", "OptionError", "ShapeError",
     "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
     "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian", "index",
     "jacobian", "lambdify", "latex", "parse", "sigmoid", "simplify", "softplus", "syntax", "text",

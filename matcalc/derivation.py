@@ -19,6 +19,7 @@ from sympy import MatrixExpr, MatrixSymbol
 
 from . import derivative
 from .differentials import d_rule, differentiate, rule_name, zero_like
+from .limits import bounded
 from .nodes import (DifferentialOf, DoubleDot, MatrixDifferentialOf, as_scalar, differential_of,
                     is_matrix, is_one_by_one, matmul, pending_differential)
 from .rewrite import simplify
@@ -144,6 +145,7 @@ def _latex_text(s: str) -> str:
     return s
 
 
+@bounded
 def derive(f, X, *, symmetric=None, diagonal=False, hessian: bool = False) -> Derivation:
     """The derivation of ∂f/∂X, step by step, each step naming its rule.
 

@@ -21,6 +21,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 from . import extract, tensor4
 from .differentials import differentiate
 from .errors import MatcalcError, NotScalarError, VariableError
+from .limits import bounded
 from .nodes import (as_scalar, differential_of, is_matrix, is_one_by_one, is_symmetric_symbol,
                     matadd, matmul, normalise)
 from .rewrite import simplify
@@ -71,6 +72,7 @@ def _structure(X, symmetric, diagonal):
     return sym, bool(diagonal)
 
 
+@bounded
 def differential(f, X):
     """df: the differential of f with respect to X, in the differential symbol dX.
 
@@ -88,6 +90,7 @@ def differential(f, X):
     return simplify(differentiate(f, X, dX))
 
 
+@bounded
 def grad(f, X, *, symmetric=None, diagonal=False):
     """The gradient G of a scalar f with respect to X: df = tr(Gᵀ dX), G of X's shape.
 
@@ -132,6 +135,7 @@ def _gradient_of(df, X, dX):
     return matadd(extract.pullback(df, sympy.S.One, dX), shape)
 
 
+@bounded
 def jacobian(F, X, *, symmetric=None, diagonal=False):
     """The derivative of a matrix-valued F (p x q) with respect to X (r x s).
 
@@ -177,6 +181,7 @@ def jacobian(F, X, *, symmetric=None, diagonal=False):
     return J
 
 
+@bounded
 def hessian(f, X, *, symmetric=None, diagonal=False):
     """The Hessian of a scalar f: the Jacobian of its gradient, H_ijkl = ∂²f/∂X_ij ∂X_kl.
 

@@ -113,8 +113,10 @@ def d_matpow(e, d):
     k = int(k)
     if abs(k) > MAX_EXPANDED_POWER:
         raise NoRuleError(
-            f"no differential rule for the power {e}: exponents beyond ±{MAX_EXPANDED_POWER} "
-            "are not expanded", construct=f"matrix power, |k| > {MAX_EXPANDED_POWER}")
+            f"no differential rule for the power {e}: d(Aᵏ) = Σᵢ Aⁱ dA Aᵏ⁻¹⁻ⁱ has {abs(k)} "
+            f"terms, and matcalc writes it out for |k| ≤ {MAX_EXPANDED_POWER} only "
+            "(tr(Aᵏ) and det(Aᵏ) have compact rules for every k)",
+            construct=f"matrix power, |k| > {MAX_EXPANDED_POWER}")
     base = A if k > 0 else sympy.Inverse(A)
     d_base = d(A) if k > 0 else d_inverse(base, d)
     m = abs(k)

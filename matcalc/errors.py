@@ -63,6 +63,11 @@ class NotScalarError(MatcalcError, ValueError):
     """A scalar expression was required (e.g. by `grad`) but a matrix was given."""
 
 
+class LimitError(MatcalcError, ValueError):
+    """An input is beyond one of matcalc's bounds (matcalc.limits): nested too deeply,
+    text too long."""
+
+
 class OptionError(MatcalcError, ValueError):
     """An argument has a value matcalc does not take: an unknown style, transpose mark or
     backend, something that is not a function where one is needed."""

@@ -22,6 +22,8 @@ Nothing here changes the value of an expression.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
 
@@ -61,7 +63,7 @@ class MatrixDifferentialOf(MatrixExpr):
     def arg(self):
         return self.args[0]
 
-    @property
+    @cached_property  # not a walk down the whole argument at every query
     def shape(self):
         return self.arg.shape
 
@@ -107,7 +109,7 @@ class _OfOneMatrix:
 class Vec(_OfOneMatrix, MatrixExpr):
     """vec(A): the columns of A (m x n) stacked into one column of length m n."""
 
-    @property
+    @cached_property
     def shape(self):
         m, n = self.arg.shape
         return (m * n, sympy.S.One)
@@ -176,7 +178,7 @@ class Elementwise(_OfOneMatrix, MatrixExpr):
 
     function: sympy.FunctionClass | None = None
 
-    @property
+    @cached_property  # not a walk down the whole argument at every query
     def shape(self):
         return self.arg.shape
 
@@ -285,7 +287,7 @@ class Norm(_OfOneMatrix, Expr):
 class Adjugate(_OfOneMatrix, MatrixExpr):
     """adj(A): the transposed cofactor matrix of a square A, A adj(A) = det(A) I."""
 
-    @property
+    @cached_property  # not a walk down the whole argument at every query
     def shape(self):
         return self.arg.shape
 

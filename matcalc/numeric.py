@@ -9,14 +9,15 @@ floats, a `FourthOrder` J to an array of shape F.shape + X.shape with [i, j, k, 
 
 from __future__ import annotations
 
-from functools import singledispatch
 from collections.abc import Mapping
+from functools import singledispatch
 
 import numpy as np
 import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
 from .errors import EvaluationError, MatcalcError, NoRuleError
+from .limits import bounded
 from .nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm,
                     SymmetricMatrixSymbol, Unvec, Vec, normalise, sigmoid, softplus)
 from .shapes import validate
@@ -131,6 +132,7 @@ def dimension_size(name: str, value) -> int:
     return int(value)
 
 
+@bounded
 def evaluate(obj, values: Mapping):
     """The numeric value of an expression or a FourthOrder at `values` (name -> array).
 

@@ -46,9 +46,10 @@ from functools import lru_cache
 import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
 
-from .errors import MatcalcError, MatcalcSyntaxError, ShapeError
-from .nodes import (Adjugate, Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker,
-                    sigmoid, softplus)
+from .errors import LimitError, MatcalcError, MatcalcSyntaxError, ShapeError
+from .limits import MAX_DEPTH, MAX_TEXT, RECURSION_LIMIT, check_depth
+from .nodes import (Adjugate, Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker, sigmoid,
+                    softplus)
 
 GRAMMAR = r"""
 start: (declaration ";")* expr
@@ -137,7 +138,7 @@ class Typed:
 
     shape: tuple | None
     build: Callable[[], sympy.Basic]
-
+    factors: tuple = ()  # for a matrix product: its factors, built in one MatMul
     @property
     def is_scalar(self) -> bool:
         return self.shape is None
@@ -155,27 +156,32 @@ class _Dimensions:
 
     def __init__(self):
         self.bound: dict = {}
-        self.free: list = []
+        self.free: list = []  # in order of creation (names n, m, p, … follow it)
+        self.is_free: set = set()
 
     def fresh(self):
         d = sympy.Dummy(f"d{len(self.free)}", integer=True, positive=True)
         self.free.append(d)
+        self.is_free.add(d)
         return d
 
     def resolve(self, d):
         d = sympy.sympify(d)
-        while d in self.bound:
-            d = self.bound[d]
-        if d.free_symbols & set(self.bound):
-            return d.xreplace({s: self.resolve(s) for s in d.free_symbols})
-        return d
+        root = d
+        while root in self.bound:
+            root = self.bound[root]
+        while d in self.bound and self.bound[d] != root:  # path compression
+            self.bound[d], d = root, self.bound[d]
+        if any(s in self.bound for s in root.free_symbols):
+            return root.xreplace({s: self.resolve(s) for s in root.free_symbols})
+        return root
 
     def unify(self, a, b) -> bool:
         a, b = self.resolve(a), self.resolve(b)
         if a == b:
             return True
-        if a in self.free or b in self.free:
-            a, b = (a, b) if a in self.free else (b, a)
+        if a in self.is_free or b in self.is_free:
+            a, b = (a, b) if a in self.is_free else (b, a)
             if b == 1:  # an unknown length is never guessed to be 1 (x would become 1 x 1)
                 return False
             self.bound[a] = b
@@ -281,14 +287,19 @@ def parse(text: str, symbols: Mapping | None = None):
     if symbols is not None and not isinstance(symbols, Mapping):
         raise MatcalcError(f"symbols must be a mapping (a dict of name -> symbol or shape); "
                            f"got {type(symbols).__name__}")
+    if len(text) > MAX_TEXT:
+        raise LimitError(f"the text is {len(text):,} characters long; parse reads at most "
+                         f"{MAX_TEXT:,}")
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20_000))  # a flat sum of many terms is a deep tree
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
     try:
         tree = _syntax_tree(text)
-        return _Builder(text, symbols or {}).expression(tree)
+        built = _Builder(text, symbols or {}).expression(tree)
+        check_depth(built)
+        return built
     except RecursionError:
-        raise MatcalcSyntaxError("expression nested too deeply", source=text, line=1,
-                                 column=1) from None
+        raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep; "
+                         f"matcalc works on expressions up to {MAX_DEPTH} levels") from None
     finally:
         sys.setrecursionlimit(limit)
 
@@ -316,9 +327,6 @@ def _syntax_tree(text: str):
     except lark.exceptions.UnexpectedEOF as err:  # pragma: no cover (LALR reports tokens)
         raise MatcalcSyntaxError("unexpected end of input", source=text, line=err.line,
                                  column=err.column) from None
-    except RecursionError:
-        raise MatcalcSyntaxError("expression nested too deeply", source=text, line=1,
-                                 column=1) from None
 
 
 def _one_of(items) -> str:
@@ -451,7 +459,7 @@ class _Builder:
         return f"{self._dim_text(r)} x {self._dim_text(c)}"
 
     def _dim_text(self, d) -> str:
-        return "?" if d in self.dims.free or d.free_symbols & set(self.dims.free) else str(d)
+        return "?" if d in self.dims.is_free or d.free_symbols & self.dims.is_free else str(d)
 
     def is_one_by_one(self, t: Typed) -> bool:
         return t.shape is not None and all(self.dims.is_one(d) for d in t.shape)
@@ -466,7 +474,7 @@ class _Builder:
 
     def square(self, t: Typed, what: str, where):
         r, c = (self.dims.resolve(d) for d in t.shape)
-        if (r == 1) != (c == 1) and (r in self.dims.free or c in self.dims.free):
+        if (r == 1) != (c == 1) and (r in self.dims.is_free or c in self.dims.is_free):
             raise self.error(f"{what} of a {self.shape_text(t)} vector", where)
         if not self.dims.unify(*t.shape):
             raise self.error(f"{what} of a non-square {self.shape_text(t)} matrix", where)
@@ -524,21 +532,35 @@ class _Builder:
         left, op, right = tree.children
         return self.visit(left), self.where(op), self.visit(right)
 
-    def on_add(self, tree, sign=1):
-        L, where, R = self.operands(tree)
-        what = "sum" if sign == 1 else "difference"
-        if L.is_scalar != R.is_scalar or self.is_one_by_one(L) != self.is_one_by_one(R):
-            L, R = (self.scalar(L, what, where), self.scalar(R, what, where))
-        elif not L.is_scalar:
-            if not (self.dims.unify(L.shape[0], R.shape[0])
-                    and self.dims.unify(L.shape[1], R.shape[1])):
-                raise self.error(f"{what} of {self.snippet(tree.children[0])} "
-                                 f"({self.shape_text(L)}) and {self.snippet(tree.children[2])} "
-                                 f"({self.shape_text(R)}): shapes differ", where)
-        return Typed(L.shape, lambda: L.build() + sign * R.build())
+    def on_add(self, tree):
+        """A chain a ± b ± c …, read in a loop: the syntax tree of 10,000 terms is 10,000
+        deep, and the sum is built by one MatAdd or Add, not 10,000 nested ones."""
+        chain = []
+        while getattr(tree, "data", None) in ("add", "sub"):
+            chain.append(tree)
+            tree = tree.children[0]
+        first = self.visit(tree)
+        terms, shape = [(1, first)], first.shape
+        for node in reversed(chain):
+            _, op, right = node.children
+            L, where, R = Typed(shape, first.build), self.where(op), self.visit(right)
+            sign, what = (1, "sum") if node.data == "add" else (-1, "difference")
+            if L.is_scalar != R.is_scalar or self.is_one_by_one(L) != self.is_one_by_one(R):
+                if not L.is_scalar:  # the terms so far are 1 x 1: each becomes a scalar
+                    self.scalar(L, what, where)
+                    terms = [(s, self.scalar(t, what, where)) for s, t in terms]
+                R, shape = self.scalar(R, what, where), None
+            elif not L.is_scalar:
+                if not (self.dims.unify(L.shape[0], R.shape[0])
+                        and self.dims.unify(L.shape[1], R.shape[1])):
+                    raise self.error(f"{what} of {self.snippet(node.children[0])} "
+                                     f"({self.shape_text(L)}) and {self.snippet(right)} "
+                                     f"({self.shape_text(R)}): shapes differ", where)
+            terms.append((sign, R))
+        return Typed(shape, lambda: _sum([t.build() if s == 1 else -t.build()
+                                          for s, t in terms]))
 
-    def on_sub(self, tree):
-        return self.on_add(tree, sign=-1)
+    on_sub = on_add
 
     def on_neg(self, tree):
         t = self.visit(tree.children[1])
@@ -559,7 +581,9 @@ class _Builder:
                     for t in (L, R))
             return Typed(L.shape or R.shape, lambda: L.build() * R.build())
         if self.dims.unify(L.shape[1], R.shape[0]):
-            return Typed((L.shape[0], R.shape[1]), lambda: L.build() * R.build())
+            factors = (L.factors or (L,)) + (R.factors or (R,))
+            return Typed((L.shape[0], R.shape[1]), lambda: sympy.MatMul(
+                *[t.build() for t in factors]).doit(), factors)
         left, right = tree.children[0], tree.children[2]
         raise self.error(f"product {self.snippet(left)} ({self.shape_text(L)}) times "
                          f"{self.snippet(right)} ({self.shape_text(R)}): columns and rows "
@@ -789,6 +813,12 @@ def _as_scalar(M):
     if isinstance(M, sympy.MatAdd):
         return sympy.Add(*[_as_scalar(t) for t in M.args])
     return sympy.Trace(M)
+
+
+def _sum(terms):
+    if isinstance(terms[0], MatrixExpr):
+        return sympy.MatAdd(*terms).doit(deep=False)
+    return sympy.Add(*terms)
 
 
 def _ones_row(n):

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import lru_cache, reduce
 
 import sympy
 from sympy import MatrixExpr
 
 from .extract import unvec_seed
-from .nodes import Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker, \
-    matadd, matmul, sigmoid
+from .limits import bounded
+from .nodes import (Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker,
+                    matadd, matmul, sigmoid)
 
 MAX_PASSES = 50
 
@@ -450,6 +451,7 @@ RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_
 # --- driver ---------------------------------------------------------------------------
 
 
+@bounded
 def simplify(expr, symmetric=()):
     """The compact form of a matrix or scalar expression (same shape, same value).
 
@@ -462,7 +464,7 @@ def simplify(expr, symmetric=()):
     2*X.T**(-1)*A.T
     """
     ctx = Context(frozenset(symmetric))
-    return _present(_fixed_point(expr, ctx), ctx)
+    return _present(_fixed_point(expr, ctx), ctx, {})
 
 
 def _fixed_point(expr, ctx):
@@ -474,24 +476,37 @@ def _fixed_point(expr, ctx):
     return expr
 
 
-def _present(e, ctx):
+def _present(e, ctx, done: dict):
     """The last, presentation pass: a sum of transposed products is written as the
     transpose of a sum, BᵀXᵀ + XᵀBᵀ -> (XB + BX)ᵀ, when that saves at least two nodes
     (Aᵀ − (X⁻²)ᵀ stays as it is). The fixed point pushes transposes to the leaves, so
-    this runs once, after it."""
+    this runs once, after it; `done` memoises it over shared subtrees."""
     if not e.args or isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number)):
         return e
-    e = _rebuild(e, [_present(a, ctx) for a in e.args])
-    if isinstance(e, sympy.MatAdd):
-        candidate = sympy.Transpose(_fixed_point(sympy.Transpose(e), ctx))
-        if size(candidate) <= size(e) - 2:
-            return candidate
-    return e
+    if e in done:
+        return done[e]
+    out = _rebuild(e, [_present(a, ctx, done) for a in e.args])
+    if isinstance(out, sympy.MatAdd) and sum(map(_transposed_factors, out.args)) >= 2:
+        candidate = sympy.Transpose(_fixed_point(sympy.Transpose(out), ctx))
+        if size(candidate) <= size(out) - 2:
+            out = candidate
+    done[e] = out
+    return out
 
 
+def _transposed_factors(term) -> int:
+    """How many factors of a term are transposed (Xᵀ, X⁻ᵀ, (X²)ᵀ): transposing a sum
+    saves at most that many nodes, so fewer than two in all cannot save two."""
+    factors = term.args if isinstance(term, sympy.MatMul) else (term,)
+    return sum(isinstance(f, sympy.Transpose) or (isinstance(f, sympy.MatPow) and
+               isinstance(f.args[0], sympy.Transpose)) for f in factors)
+
+
+@lru_cache(maxsize=1 << 16)
 def size(e) -> int:
     """The number of nodes of an expression tree, a symbol or number counting one: the
-    measure of compactness (X⁻ᵀ is 3, BᵀXᵀ + XᵀBᵀ is 11, (XB + BX)ᵀ is 8)."""
+    measure of compactness (X⁻ᵀ is 3, BᵀXᵀ + XᵀBᵀ is 11, (XB + BX)ᵀ is 8). Memoised:
+    rules compare sizes at every node."""
     if isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number, sympy.Identity,
                       sympy.OneMatrix, sympy.ZeroMatrix)):
         return 1

@@ -19,6 +19,7 @@ import sympy
 from .errors import VariableError
 from .nodes import matadd, matmul
 
+
 def convention(symmetric, X):
     """`symmetric` as False, True or "entries"; VariableError if unknown or unusable with X."""
     if isinstance(symmetric, str) and symmetric == "entries":

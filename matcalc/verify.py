@@ -22,6 +22,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .derivative import grad, jacobian
 from .errors import EvaluationError, MatcalcError, VariableError
+from .limits import bounded
 from .nodes import MatrixDifferential, is_symmetric_symbol
 from .numeric import dimension_size, evaluate, matrix_value
 from .symmetric import convention
@@ -58,6 +59,7 @@ class CheckResult:
                 f"(relative {self.relative_error:.2e}, tolerance {self.tolerance:.0e})")
 
 
+@bounded
 def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None, dims=None,
           seed: int = 0, eps: float = 1e-4, tolerance: float = 1e-6) -> CheckResult:
     """Compare a derivative of f by X with central finite differences at random values.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..nodes import (Adjugate, DifferentialOf, Elementwise, MatrixDifferentialOf, Norm, Unvec,
-                     Vec)
+from ..nodes import Adjugate, DifferentialOf, Elementwise, MatrixDifferentialOf, Norm, Unvec, Vec
 
 #: Nodes that never need parentheses as operands or as bases of a superscript: symbols,
 #: and nodes printed like a function call, f(…).
@@ -57,10 +56,11 @@ def _is_scalar_of_one_by_one(e) -> bool:
 
 
 def ordered_terms(terms) -> list:
-    """Terms in a stable reading order: SymPy's sort order, a positive term first."""
+    """Terms in a stable reading order: SymPy's sort order, positive terms first."""
     terms = sorted(terms, key=sympy.default_sort_key)
-    positive = [t for t in terms if not is_negative(t)]
-    return positive + [t for t in terms if t not in positive]
+    negative = [is_negative(t) for t in terms]
+    return [t for t, neg in zip(terms, negative, strict=True) if not neg] + \
+        [t for t, neg in zip(terms, negative, strict=True) if neg]
 
 
 def is_negative(t) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import OptionError
+from ..limits import bounded
 from ..tensor4 import FourthOrder, SquareProduct
 from .latex import MatrixLatexPrinter
 from .text import TextPrinter
@@ -78,6 +79,7 @@ _VARIANTS = {None: [(1, False, False)],
              "diagonal": [(1, False, True)]}
 
 
+@bounded
 def index(J: FourthOrder, style: str = "latex") -> str:
     r"""The index form of a fourth-order result J_ijkl = ∂F_ij/∂X_kl.
 

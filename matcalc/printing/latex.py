@@ -11,10 +11,11 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ..errors import OptionError
+from ..limits import bounded
 from ..nodes import MatrixDifferential, is_one_by_one
 from ..tensor4 import FourthOrder, SquareProduct
-from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript,
-                     ordered_terms, written_after_d)
+from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms,
+                     written_after_d)
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
@@ -209,6 +210,7 @@ def _is_differential(M) -> bool:
     return isinstance(M.arg if isinstance(M, sympy.Transpose) else M, MatrixDifferential)
 
 
+@bounded
 def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
     r"""LaTeX of an expression or a FourthOrder.
 

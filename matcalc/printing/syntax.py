@@ -13,6 +13,7 @@ from sympy import MatrixSymbol, Symbol
 
 from ..errors import NoRuleError
 from ..extract import unvec_seed
+from ..limits import bounded
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
                      SymmetricMatrixSymbol, Unvec, Vec, sigmoid, softplus)
 from .common import join_signed, ordered_terms
@@ -29,6 +30,7 @@ FUNCTION_NAMES = {
 }
 
 
+@bounded
 def syntax(obj, declare: bool = False) -> str:
     """obj in the syntax `matcalc.parse` reads.
 
