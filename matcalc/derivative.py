@@ -20,10 +20,10 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from . import extract, tensor4
 from .differentials import differentiate
-from .errors import MatcalcError, NotScalarError, VariableError
+from .errors import NotScalarError, VariableError
 from .limits import bounded
 from .nodes import (as_scalar, differential_of, is_matrix, is_one_by_one, is_symmetric_symbol,
-                    matadd, matmul, normalise)
+                    matadd, matmul, normalise, sympified)
 from .rewrite import simplify
 from .shapes import validate
 from .symmetric import convention, project
@@ -31,10 +31,7 @@ from .symmetric import convention, project
 
 def _prepare(f, X):
     """Sympify f, validate its shapes and the variable X; return f."""
-    try:
-        f = sympy.sympify(f, strict=True)
-    except (sympy.SympifyError, TypeError) as err:
-        raise MatcalcError(f"not a SymPy expression: {f!r}") from err
+    f = sympified(f)
     if not isinstance(X, (MatrixSymbol, Symbol)):
         raise VariableError(
             f"cannot differentiate with respect to {X} ({type(X).__name__}): "

@@ -27,7 +27,7 @@ from functools import cached_property
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
 
-from .errors import NoRuleError, OptionError, ShapeError
+from .errors import MatcalcError, NoRuleError, OptionError, ShapeError
 
 
 class MatrixDifferential(MatrixSymbol):
@@ -323,6 +323,16 @@ class softplus(sympy.Function):  # noqa: N801
 
     def _eval_is_real(self):
         return self.args[0].is_real
+
+
+def sympified(obj):
+    """obj as a SymPy expression (a Python number becomes one); a MatcalcError for anything
+    else (a string is text for `matcalc.parse`, never sympified)."""
+    try:
+        return sympy.sympify(obj, strict=True)
+    except (sympy.SympifyError, TypeError) as err:
+        hint = "; text is read by matcalc.parse" if isinstance(obj, str) else ""
+        raise MatcalcError(f"not a SymPy expression: {obj!r}{hint}") from err
 
 
 def normalise(f):

@@ -46,10 +46,10 @@ class Env:
                                                                      atol=1e-12):
             raise EvaluationError(f"{M.name} is declared symmetric; its value is not")
         for dim, size in zip(M.shape, a.shape, strict=False):
-            self._bind_dim(dim, size, M)
+            self._bind_dim(dim, size, M, a.shape)
         self.values[M.name] = a
 
-    def _bind_dim(self, dim, size, M) -> None:
+    def _bind_dim(self, dim, size, M, shape=None) -> None:
         dim = sympy.sympify(dim)
         if dim.is_Integer:
             if int(dim) != size:
@@ -58,6 +58,9 @@ class Env:
         if dim.is_Symbol:
             bound = self.dims.get(dim)
             if bound is not None and bound[0] != size:
+                if bound[1] == M.name:  # X is n x n, the value is 2 x 3
+                    raise EvaluationError(f"{M.name} is {_dims(M.shape)}; its value has shape "
+                                          f"{shape}")
                 raise EvaluationError(
                     f"dimension {dim} is {bound[0]} (from {bound[1]}) but {size} from {M.name}")
             self.dims[dim] = (size, M.name)

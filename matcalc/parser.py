@@ -310,8 +310,8 @@ def _syntax_tree(text: str):
         return _lark_parser().parse(text)
     except lark.exceptions.UnexpectedCharacters as err:
         char = text[err.pos_in_stream]
-        raise MatcalcSyntaxError(f"unexpected character {char!r}", source=text,
-                                 line=err.line, column=err.column) from None
+        raise MatcalcSyntaxError(f"unexpected character {char!r}{_lookalike(char)}",
+                                 source=text, line=err.line, column=err.column) from None
     except lark.exceptions.UnexpectedToken as err:
         token = err.token
         expected = sorted({_TERMINALS.get(t, t) for t in err.expected})
@@ -327,6 +327,29 @@ def _syntax_tree(text: str):
     except lark.exceptions.UnexpectedEOF as err:  # pragma: no cover (LALR reports tokens)
         raise MatcalcSyntaxError("unexpected end of input", source=text, line=err.line,
                                  column=err.column) from None
+
+
+#: Characters that look like ones the syntax uses (letters from other scripts, dashes,
+#: quotes, matcalc's own printed notation), and what to type instead.
+LOOKALIKES = {
+    **dict(zip("АВЕКМНОРСТХаеорсухΑΒΕΖΗΙΚΜΝΟΡΤΥΧοι", "ABEKMHOPCTXaeopcyxABEZHIKMNOPTYXoi",
+               strict=True)),
+    "−": "-", "–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "′": "'", "`": "'",
+    "ᵀ": "'", "·": "*", "⋅": "*", "∗": "*", "∘": ".*", "⊙": ".*", "⊗": "kron(…, …)",
+    "⁻": "^-", "²": "^2", "³": "^3", "¹": "^1",
+}
+
+
+def _lookalike(char: str) -> str:
+    """ " (NAME), which looks like 'x'" for a character outside the syntax's ASCII."""
+    if char.isascii():
+        return ""
+    import unicodedata
+    name = unicodedata.name(char, f"U+{ord(char):04X}")
+    instead = LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char)
+    if char in LOOKALIKES or (instead != char and instead.isascii()):
+        return f" ({name}); did you mean {instead!r}?"
+    return f" ({name}); names and operators are ASCII"
 
 
 def _one_of(items) -> str:

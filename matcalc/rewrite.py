@@ -23,7 +23,7 @@ from sympy import MatrixExpr
 from .extract import unvec_seed
 from .limits import bounded
 from .nodes import (Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker,
-                    matadd, matmul, sigmoid)
+                    matadd, matmul, sigmoid, sympified)
 
 MAX_PASSES = 50
 
@@ -464,7 +464,7 @@ def simplify(expr, symmetric=()):
     2*X.T**(-1)*A.T
     """
     ctx = Context(frozenset(symmetric))
-    return _present(_fixed_point(expr, ctx), ctx, {})
+    return _present(_fixed_point(sympified(expr), ctx), ctx, {})
 
 
 def _fixed_point(expr, ctx):

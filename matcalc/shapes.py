@@ -68,5 +68,5 @@ def _check_node(e) -> None:
 
 def validate(expr) -> None:
     """Raise `ShapeError` if any node of `expr` combines shapes that do not fit."""
-    for node in sympy.preorder_traversal(expr):
+    for node in sympy.postorder_traversal(expr):  # the innermost mismatch first
         _check_node(node)

@@ -328,3 +328,10 @@ def test_a_gram_product_with_a_nonnegative_diagonal_is_symmetric():
     v = MatrixSymbol("v", n, 1)
     plain = matcalc.codegen(X.T * sympy.DiagMatrix(v) * X, [X, v])
     assert "sqrt" not in plain
+
+
+def test_a_ones_row_and_a_ones_matrix_are_different_products():
+    """𝟏ᵀB (in f) and 𝟏𝟏ᵀB (in the gradient) were one shared product: the code computed a
+    1 x n row where an n x n matrix was due (found by the fuzzing session's suite)."""
+    f = sympy.OneMatrix(1, n) * B * X**2 * sympy.OneMatrix(n, 1)
+    _compare_with_evaluate(f)

@@ -115,3 +115,28 @@ def test_the_oracle_tells_right_from_wrong(expected, monkeypatch):
         assert (classify(case).kind, classify(case).construct) == ("no rule", "a construct")
         monkeypatch.setattr(matcalc, "grad", lambda f, v, **o: 1 / 0)
         assert classify(case).kind == "crash"
+
+
+@FUZZ
+@given(cases(tasks=("grad",)))
+def test_generated_numpy_code_agrees_with_evaluate(case):
+    """matcalc.lambdify's f_and_grad gives the values matcalc.evaluate gives."""
+    f, v = case.f, case.variable
+    try:
+        G = matcalc.grad(f, v, symmetric=case.symmetric, diagonal=case.diagonal)
+    except matcalc.NoRuleError:
+        return
+    values = random_point([f, G], v, seed=4)
+    expected_f, expected_G = _values_at(f, values), _values_at(G, values)
+    if expected_f is None or expected_G is None:
+        event("undefined at the point")
+        return
+    symbols = sorted(f.free_symbols | G.free_symbols | {v}, key=lambda s: s.name)
+    args = [s for s in symbols if s.name not in ("n", "m")]
+    f_and_grad = matcalc.lambdify(f, args, grad=v, symmetric=case.symmetric,
+                                  diagonal=case.diagonal)
+    f_value, G_value = f_and_grad(*[values[s.name] for s in args])
+    np.testing.assert_allclose(np.asarray(f_value, dtype=float).reshape(expected_f.shape),
+                               expected_f, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(G_value, dtype=float).reshape(expected_G.shape),
+                               expected_G, rtol=1e-8, atol=1e-10)

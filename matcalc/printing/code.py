@@ -885,12 +885,13 @@ class Lowering:
 
 
 def _product_key(tree, ops):
-    """What a product tree computes, independent of how its result is named."""
+    """What a product tree computes, independent of how its result is named (with the
+    shape: a ones factor is "1" whether it is 𝟏ᵀ or 𝟏𝟏ᵀ)."""
     if isinstance(tree, int):
         op, payload = ops[tree]
         if op.kind == plan.INV:
             return ("inv", payload[0].code, payload[1])
-        return (payload.kind, payload.code)
+        return (payload.kind, payload.code, tuple(payload.shape))
     return (_product_key(tree[0], ops), _product_key(tree[1], ops))
 
 

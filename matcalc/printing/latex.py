@@ -12,7 +12,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ..errors import OptionError
 from ..limits import bounded
-from ..nodes import MatrixDifferential, is_one_by_one
+from ..nodes import MatrixDifferential, is_one_by_one, sympified
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms,
                      written_after_d)
@@ -225,6 +225,7 @@ def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
     p = MatrixLatexPrinter(transpose=transpose, bold=bold)
     if isinstance(obj, FourthOrder):
         return fourth_order_latex(p, obj)
+    obj = sympified(obj)
     if isinstance(obj, sympy.Trace) and is_one_by_one(obj.arg):
         obj = obj.arg  # standing alone, x^T A x needs no parentheses
     return p.doprint(obj)

@@ -15,7 +15,7 @@ from ..errors import NoRuleError
 from ..extract import unvec_seed
 from ..limits import bounded
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
-                     SymmetricMatrixSymbol, Unvec, Vec, sigmoid, softplus)
+                     SymmetricMatrixSymbol, Unvec, Vec, sigmoid, softplus, sympified)
 from .common import join_signed, ordered_terms
 
 # Binding strength of the grammar's levels (matcalc.parser.GRAMMAR); as in MATLAB, powers
@@ -44,6 +44,7 @@ def syntax(obj, declare: bool = False) -> str:
     >>> parse(_) == x.T * A.I * x
     True
     """
+    obj = sympified(obj)
     body = _print(obj)[0]
     if not declare:
         return body

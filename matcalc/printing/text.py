@@ -11,7 +11,7 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..limits import bounded
-from ..nodes import is_one_by_one
+from ..nodes import is_one_by_one, sympified
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (FUNCTION_NAMES, is_base, is_operand, join_signed, norm_subscript,
                      ordered_terms, written_after_d)
@@ -214,6 +214,7 @@ def text(obj) -> str:
     p = TextPrinter()
     if isinstance(obj, FourthOrder):
         return fourth_order_text(p, obj)
+    obj = sympified(obj)
     if isinstance(obj, sympy.Trace) and is_one_by_one(obj.arg):
         obj = obj.arg  # standing alone, xᵀ A x needs no parentheses
     return p.doprint(obj)
