@@ -2,7 +2,9 @@
 recursion limit.
 
 Contract: `bounded` wraps a public entry point. On the outermost call it refuses an
-expression argument nested deeper than MAX_DEPTH with a `LimitError` (before any work),
+expression argument nested deeper than MAX_DEPTH with a `LimitError` (before any work;
+MAX_RESULT_DEPTH for printing, evaluating and simplifying, whose inputs are results and
+a derivative is deeper than its function),
 runs the call under a recursion limit of at least RECURSION_LIMIT (matcalc's passes and
 SymPy's own recurse once per level, a few frames each) and turns a RecursionError that
 happens all the same into a `LimitError`. It never changes a result. `parse` also bounds
@@ -22,8 +24,10 @@ import sympy
 
 from .errors import LimitError
 
-#: Deepest expression tree matcalc works on (X is 1, tr(X⁻¹) is 3).
+#: Deepest expression tree matcalc differentiates or parses (X is 1, tr(X⁻¹) is 3).
 MAX_DEPTH = 250
+#: Deepest expression tree matcalc prints, evaluates or simplifies.
+MAX_RESULT_DEPTH = 4 * MAX_DEPTH
 #: Longest text `parse` reads.
 MAX_TEXT = 1_000_000
 #: Python's recursion limit while matcalc works (frames, not levels of the tree).
@@ -32,12 +36,12 @@ RECURSION_LIMIT = 30_000
 _state = threading.local()
 
 
-def depth(e) -> int:
+def depth(e, bound: int = MAX_DEPTH) -> int:
     """The height of e's expression tree, counted without recursion (a leaf is 1);
-    counting stops just past MAX_DEPTH."""
+    counting stops just past `bound`."""
     deepest, seen = 0, {}
     stack = [(e, 1)]
-    while stack and deepest <= MAX_DEPTH:
+    while stack and deepest <= bound:
         node, level = stack.pop()
         if seen.get(id(node), 0) >= level:
             continue
@@ -48,16 +52,20 @@ def depth(e) -> int:
     return deepest
 
 
-def check_depth(*objects) -> None:
-    """LimitError when an expression among `objects` is nested deeper than MAX_DEPTH."""
+def check_depth(*objects, bound: int = MAX_DEPTH) -> None:
+    """LimitError when an expression among `objects` is nested deeper than `bound`."""
     for obj in objects:
-        if isinstance(obj, sympy.Basic) and depth(obj) > MAX_DEPTH:
-            raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep; "
-                             f"matcalc works on expressions up to {MAX_DEPTH} levels")
+        if isinstance(obj, sympy.Basic) and depth(obj, bound) > bound:
+            raise LimitError(f"the expression is nested more than {bound} levels deep; "
+                             f"matcalc works on expressions up to {bound} levels")
 
 
-def bounded(function):
-    """Decorator for a public entry point (see the module doc)."""
+def bounded(function=None, *, bound: int = MAX_DEPTH):
+    """Decorator for a public entry point (see the module doc): `@bounded` or
+    `@bounded(bound=MAX_RESULT_DEPTH)`."""
+    if function is None:
+        return functools.partial(bounded, bound=bound)
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         if getattr(_state, "inside", False):
@@ -66,7 +74,7 @@ def bounded(function):
         _state.inside = True
         try:
             sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
-            check_depth(*args, *kwargs.values())
+            check_depth(*args, *kwargs.values(), bound=bound)
             return function(*args, **kwargs)
         except RecursionError:
             raise LimitError(f"{function.__name__}: the expression is nested too deeply "

@@ -17,7 +17,7 @@ import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
 from .errors import EvaluationError, MatcalcError, NoRuleError
-from .limits import bounded
+from .limits import MAX_RESULT_DEPTH, bounded
 from .nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm,
                     SymmetricMatrixSymbol, Unvec, Vec, normalise, sigmoid, softplus)
 from .shapes import validate
@@ -135,7 +135,7 @@ def dimension_size(name: str, value) -> int:
     return int(value)
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def evaluate(obj, values: Mapping):
     """The numeric value of an expression or a FourthOrder at `values` (name -> array).
 

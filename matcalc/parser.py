@@ -39,6 +39,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -139,6 +140,7 @@ class Typed:
     shape: tuple | None
     build: Callable[[], sympy.Basic]
     factors: tuple = ()  # for a matrix product: its factors, built in one MatMul
+
     @property
     def is_scalar(self) -> bool:
         return self.shape is None
@@ -334,17 +336,16 @@ def _syntax_tree(text: str):
 LOOKALIKES = {
     **dict(zip("АВЕКМНОРСТХаеорсухΑΒΕΖΗΙΚΜΝΟΡΤΥΧοι", "ABEKMHOPCTXaeopcyxABEZHIKMNOPTYXoi",
                strict=True)),
-    "−": "-", "–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "′": "'", "`": "'",
+    "−": "-", "–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "′": "'",
     "ᵀ": "'", "·": "*", "⋅": "*", "∗": "*", "∘": ".*", "⊙": ".*", "⊗": "kron(…, …)",
     "⁻": "^-", "²": "^2", "³": "^3", "¹": "^1",
 }
 
 
 def _lookalike(char: str) -> str:
-    """ " (NAME), which looks like 'x'" for a character outside the syntax's ASCII."""
+    """ " (NAME); did you mean 'x'?" for a character outside the syntax's ASCII."""
     if char.isascii():
         return ""
-    import unicodedata
     name = unicodedata.name(char, f"U+{ord(char):04X}")
     instead = LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char)
     if char in LOOKALIKES or (instead != char and instead.isascii()):

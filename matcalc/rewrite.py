@@ -21,7 +21,7 @@ import sympy
 from sympy import MatrixExpr
 
 from .extract import unvec_seed
-from .limits import bounded
+from .limits import MAX_RESULT_DEPTH, bounded
 from .nodes import (Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker,
                     matadd, matmul, sigmoid, sympified)
 
@@ -451,7 +451,7 @@ RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_
 # --- driver ---------------------------------------------------------------------------
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def simplify(expr, symmetric=()):
     """The compact form of a matrix or scalar expression (same shape, same value).
 

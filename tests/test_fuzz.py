@@ -140,3 +140,13 @@ def test_generated_numpy_code_agrees_with_evaluate(case):
                                expected_f, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(np.asarray(G_value, dtype=float).reshape(expected_G.shape),
                                expected_G, rtol=1e-8, atol=1e-10)
+
+
+def test_the_oracle_resolves_fast_oscillation():
+    """log det(cos((tC)^∘9) cos((tCᵀ)^∘9) + I) by t: right, but only steps of 1e-6 and less
+    resolve it (the soak's one "wrong", a false alarm; 50-digit mpmath agrees)."""
+    from fuzzing import C, Case, t
+    u = sympy.HadamardPower(sympy.HadamardPower(t * C, 3), 3)
+    cos = matcalc.elementwise(sympy.cos, u)
+    f = sympy.log(sympy.Determinant(cos * cos.T + sympy.Identity(C.shape[0])))
+    assert classify(Case(f, t, "grad")).kind == "correct"

@@ -68,7 +68,7 @@ def test_depth_is_counted_without_recursion():
 ], ids=["grad", "jacobian", "simplify", "text", "latex", "evaluate", "check", "derive",
         "syntax", "codegen"])
 def test_nesting_depth_1000_is_a_limit_error_not_a_recursion_error(use):
-    with pytest.raises(matcalc.LimitError, match=f"up to {MAX_DEPTH} levels"):
+    with pytest.raises(matcalc.LimitError, match=r"nested more than \d+ levels deep"):
         use(_nested(500))
 
 
@@ -136,3 +136,17 @@ def test_a_long_chain_of_x_in_a_quadratic_form_fails_clearly():
         matcalc.grad(f, next(s for s in f.free_symbols if s.name == "X"))
     assert matcalc.grad(f, next(s for s in f.free_symbols if s.name == "x")).has(
         sympy.MatPow)  # by x it is (X⁴⁹⁸ + (X⁴⁹⁸)ᵀ) x
+
+
+def test_a_derivative_deeper_than_the_input_bound_still_prints_and_evaluates():
+    """The gradient of xᵀ tanh(A tanh(A … x)) nests deeper than its function: printing,
+    evaluating and simplifying take results up to MAX_RESULT_DEPTH levels."""
+    from matcalc.limits import MAX_RESULT_DEPTH
+    layers = 90
+    f = matcalc.parse("x'*" + "tanh(A*" * layers + "x" + ")" * layers)
+    x_ = next(s for s in f.free_symbols if s.name == "x")
+    G = matcalc.grad(f, x_)
+    assert depth(f) <= MAX_DEPTH < depth(G, MAX_RESULT_DEPTH) <= MAX_RESULT_DEPTH
+    assert matcalc.text(G) and matcalc.latex(G) and matcalc.syntax(G)
+    values = {"x": np.ones((3, 1)), "A": np.eye(3) / 2}
+    assert np.all(np.isfinite(matcalc.evaluate(G, values)))

@@ -32,7 +32,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .. import plan
 from ..errors import MatcalcError, NoRuleError, VariableError
-from ..limits import bounded
+from ..limits import MAX_RESULT_DEPTH, bounded
 from ..nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm, Unvec, Vec,
                      is_one_by_one, normalise, sigmoid, softplus)
 from ..tensor4 import FourthOrder, SquareProduct, map_factors
@@ -1255,7 +1255,7 @@ def _describe(obj) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
             symmetric=None, diagonal=False) -> str:
     """The source of a Python module computing obj with NumPy, JAX or PyTorch.
@@ -1352,7 +1352,7 @@ def _check_function(writer: ModuleWriter, name: str, X, symmetric, diagonal) -> 
                      + ["    " + line for line in lines]) + "\n"
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
              diagonal=False, jit: bool = True):
     """A Python function computing obj (or, with grad=X, returning (f, ∂f/∂X)).

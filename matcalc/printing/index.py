@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import OptionError
-from ..limits import bounded
+from ..limits import MAX_RESULT_DEPTH, bounded
 from ..tensor4 import FourthOrder, SquareProduct
 from .latex import MatrixLatexPrinter
 from .text import TextPrinter
@@ -79,7 +79,7 @@ _VARIANTS = {None: [(1, False, False)],
              "diagonal": [(1, False, True)]}
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def index(J: FourthOrder, style: str = "latex") -> str:
     r"""The index form of a fourth-order result J_ijkl = ∂F_ij/∂X_kl.
 

@@ -11,7 +11,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ..errors import OptionError
-from ..limits import bounded
+from ..limits import MAX_RESULT_DEPTH, bounded
 from ..nodes import MatrixDifferential, is_one_by_one, sympified
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms,
@@ -210,7 +210,7 @@ def _is_differential(M) -> bool:
     return isinstance(M.arg if isinstance(M, sympy.Transpose) else M, MatrixDifferential)
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
     r"""LaTeX of an expression or a FourthOrder.
 

@@ -13,7 +13,7 @@ from sympy import MatrixSymbol, Symbol
 
 from ..errors import NoRuleError
 from ..extract import unvec_seed
-from ..limits import bounded
+from ..limits import MAX_RESULT_DEPTH, bounded
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
                      SymmetricMatrixSymbol, Unvec, Vec, sigmoid, softplus, sympified)
 from .common import join_signed, ordered_terms
@@ -30,7 +30,7 @@ FUNCTION_NAMES = {
 }
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def syntax(obj, declare: bool = False) -> str:
     """obj in the syntax `matcalc.parse` reads.
 

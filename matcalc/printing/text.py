@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..limits import bounded
+from ..limits import MAX_RESULT_DEPTH, bounded
 from ..nodes import is_one_by_one, sympified
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (FUNCTION_NAMES, is_base, is_operand, join_signed, norm_subscript,
@@ -201,7 +201,7 @@ def _join_terms(p, terms) -> str:
     return join_signed([p._print(t) for t in ordered_terms(terms)])
 
 
-@bounded
+@bounded(bound=MAX_RESULT_DEPTH)
 def text(obj) -> str:
     """Unicode text of an expression or a FourthOrder.
 
