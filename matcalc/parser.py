@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,7 +47,7 @@ import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .errors import LimitError, MatcalcError, MatcalcSyntaxError, ShapeError
-from .limits import MAX_DEPTH, MAX_TEXT, RECURSION_LIMIT, check_depth
+from .limits import MAX_TEXT, bounded, check_depth
 from .nodes import (Adjugate, Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker, sigmoid,
                     softplus)
 
@@ -256,6 +255,7 @@ def parse_shape(text: str, name: str, dims: _Dimensions, dimension_symbol) -> tu
 # --- the parser -------------------------------------------------------------------
 
 
+@bounded
 def parse(text: str, symbols: Mapping | None = None):
     """Parse `text` (matrixcalculus.org syntax) into a SymPy expression, without `eval`.
 
@@ -265,7 +265,8 @@ def parse(text: str, symbols: Mapping | None = None):
         Other names are typed by their first letter: a–g scalar, h–z vector, A–Z matrix.
 
     Raises MatcalcSyntaxError (not an expression) or ShapeError (shapes do not fit),
-    each with line, column and a caret.
+    each with line, column and a caret; LimitError for text longer than
+    matcalc.limits.MAX_TEXT or nested deeper than MAX_DEPTH.
 
     >>> from matcalc import parse, grad, text
     >>> f = parse("tr(inv(X))")
@@ -292,18 +293,9 @@ def parse(text: str, symbols: Mapping | None = None):
     if len(text) > MAX_TEXT:
         raise LimitError(f"the text is {len(text):,} characters long; parse reads at most "
                          f"{MAX_TEXT:,}")
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
-    try:
-        tree = _syntax_tree(text)
-        built = _Builder(text, symbols or {}).expression(tree)
-        check_depth(built)
-        return built
-    except RecursionError:
-        raise LimitError(f"the expression is nested more than {MAX_DEPTH} levels deep; "
-                         f"matcalc works on expressions up to {MAX_DEPTH} levels") from None
-    finally:
-        sys.setrecursionlimit(limit)
+    built = _Builder(text, symbols or {}).expression(_syntax_tree(text))
+    check_depth(built)
+    return built
 
 
 def _syntax_tree(text: str):
@@ -567,7 +559,7 @@ class _Builder:
         terms, shape = [(1, first)], first.shape
         for node in reversed(chain):
             _, op, right = node.children
-            L, where, R = Typed(shape, first.build), self.where(op), self.visit(right)
+            L, where, R = Typed(shape, None), self.where(op), self.visit(right)  # type only
             sign, what = (1, "sum") if node.data == "add" else (-1, "difference")
             if L.is_scalar != R.is_scalar or self.is_one_by_one(L) != self.is_one_by_one(R):
                 if not L.is_scalar:  # the terms so far are 1 x 1: each becomes a scalar

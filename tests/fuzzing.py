@@ -244,6 +244,13 @@ class Case:
     symmetric: object = None   # None (the symbol's default), False, True or "entries"
     diagonal: bool = False
 
+    @property
+    def mode(self):
+        """The symmetric convention in force: False, True or "entries"."""
+        default = matcalc.nodes.is_symmetric_symbol(self.variable)
+        return matcalc.symmetric.convention(
+            default if self.symmetric is None else self.symmetric, self.variable)
+
     def __str__(self):
         options = "".join([f", symmetric={self.symmetric!r}" if self.symmetric is not None
                            else "", ", diagonal=True" if self.diagonal else ""])
@@ -269,14 +276,13 @@ def _variables_in(e):
 def cases(draw, tasks=("grad", "jacobian", "hessian")):
     """A Case: a random expression, one of its variables, a task that fits its shape."""
     task = draw(st.sampled_from(tasks))
-    depth = draw(st.integers(1, MAX_DEPTH))
+    # second derivatives: keep the expression smaller
+    depth = draw(st.integers(1, 4 if task == "hessian" else MAX_DEPTH))
     if task == "jacobian":
         shape = draw(st.sampled_from([(n, n), (n, m), (m, n), (n, ONE), (m, ONE), (ONE, n)]))
         f = draw(matrix(shape, depth))
     else:
         f = draw(scalar(depth))
-        if task == "hessian":  # second derivatives: keep the expression smaller
-            f = draw(scalar(min(depth, 4)))
     variables = _variables_in(f)
     if not variables:
         variable = draw(st.sampled_from(VARIABLES))
@@ -319,9 +325,7 @@ def classify(case: Case) -> Outcome:
 def _classify(case: Case) -> Outcome:
     f, v = case.f, case.variable
     options = dict(symmetric=case.symmetric, diagonal=case.diagonal)
-    mode = matcalc.symmetric.convention(
-        matcalc.nodes.is_symmetric_symbol(v) if case.symmetric is None else case.symmetric, v)
-    point = _point(f, v, mode, case.diagonal)
+    point = _point(f, v, case.mode, case.diagonal)
     if point is None:
         return Outcome("undefined", detail="f cannot be evaluated at three random points")
     if case.task == "hessian":

@@ -87,8 +87,8 @@ def test_fourth_order_results_evaluate_to_their_kronecker_form(case):
         return
     if not isinstance(J, matcalc.FourthOrder):
         return
-    values = random_point([J], case.variable, symmetric=case.symmetric not in (None, False)
-                          or case.variable.name == "S", diagonal=case.diagonal, seed=2)
+    values = random_point([J], case.variable, symmetric=case.mode, diagonal=case.diagonal,
+                          seed=2)
     array = _values_at(J, values)
     if array is None:
         event("undefined at the point")

@@ -129,8 +129,9 @@ def _print(e) -> tuple[str, int]:
         return _call("adj", e.arg)
     if isinstance(e, Vec):
         return _call("vec", e.arg)
-    if isinstance(e, Unvec) and not isinstance(unvec_seed(e.arg, *e.shape), Unvec):
-        return _print(unvec_seed(e.arg, *e.shape))  # vec⁻¹((A ⊗ B) vec(M)) = B M Aᵀ
+    if isinstance(e, Unvec):  # vec⁻¹((A ⊗ B) vec(M)) = B M Aᵀ, vec⁻¹(K vec(M)) = Mᵀ
+        M = unvec_seed(e.arg, *e.shape)
+        return _unknown(e) if isinstance(M, Unvec) else _print(M)
     if isinstance(e, (sympy.DiagMatrix, sympy.DiagonalOf)):
         return _call("diag", e.args[0])
     if isinstance(e, (sympy.Identity, sympy.OneMatrix)) and e.shape == (1, 1):
