@@ -10,6 +10,7 @@ from .derivation import Derivation, Step, derive
 from .derivative import differential, grad, hessian, jacobian
 from .errors import (
                      EvaluationError,
+                     ExpressionError,
                      LimitError,
                      MatcalcError,
                      MatcalcSyntaxError,
@@ -30,6 +31,7 @@ from .nodes import (
                      sigmoid,
                      softplus,
 )
+from .limits import Budget, budget
 from .numeric import evaluate
 from .parser import parse
 from .printing import codegen, index, lambdify, latex, syntax, text
@@ -40,10 +42,11 @@ from .verify import CheckResult, check
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adjugate", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
-    "EvaluationError", "FourthOrder", "LimitError", "MatcalcError", "MatcalcSyntaxError",
-    "NoRuleError", "Norm", "NotScalarError", "OptionError", "ShapeError",
-    "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "check",
-    "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian", "index",
-    "jacobian", "lambdify", "latex", "parse", "sigmoid", "simplify", "softplus", "syntax", "text",
+    "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
+    "EvaluationError", "ExpressionError", "FourthOrder", "LimitError", "MatcalcError",
+    "MatcalcSyntaxError", "NoRuleError", "Norm", "NotScalarError", "OptionError", "ShapeError",
+    "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "budget",
+    "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
+    "index", "jacobian", "lambdify", "latex", "parse", "sigmoid", "simplify", "softplus",
+    "syntax", "text",
 ]

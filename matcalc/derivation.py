@@ -85,9 +85,11 @@ class Derivation:
         return f"{d}{f}/{d}{x}" + (f" ({kind} {x})" if kind != "derivative" else "")
 
     def lhs_latex(self, kind: str) -> str:
+        from .printing import latex
+
         f, d, x = self._names()
         d = r"\partial" if d == "∂" else r"\mathrm{d}"
-        x = sympy.latex(sympy.Symbol(x))
+        x = latex(sympy.Symbol(x))  # matcalc's printer: the name escaped
         if kind == "hessian":
             return rf"\frac{{{d}^2 {f}}}{{{d} {x}^2}}"
         where = rf"\ \left({x} \text{{ {kind}}}\right)" if kind != "derivative" else ""
@@ -164,7 +166,7 @@ def derive(f, X, *, symmetric=None, diagonal=False, hessian: bool = False) -> De
               = -(X⁻²)ᵀ : dX      [Frobenius product: A : B = tr(Aᵀ B)]
       ⇒ ∂f/∂X = -(X⁻²)ᵀ           [identification: df = G : dX ⇒ ∂f/∂X = G]
     """
-    f = derivative._prepare(f, X)
+    f, X = derivative._prepare(f, X)
     sym, diag = derivative._structure(X, symmetric, diagonal)
     dX = differential_of(X)
     start = _lazy_d(X, dX)(f)

@@ -22,29 +22,48 @@ from . import extract, tensor4
 from .differentials import differentiate
 from .errors import NotScalarError, VariableError
 from .limits import bounded
-from .nodes import (as_scalar, differential_of, is_matrix, is_one_by_one, is_symmetric_symbol,
-                    matadd, matmul, normalise, sympified)
+from .nodes import (short, as_scalar, differential_of, is_matrix, is_one_by_one,
+                    is_symmetric_symbol, matadd, matmul, normalise, sympified)
 from .rewrite import simplify
 from .shapes import validate
 from .symmetric import convention, project
 
 
-def _prepare(f, X):
-    """Sympify f, validate its shapes and the variable X; return f."""
-    f = sympified(f)
+def _prepare(f, X, what: str = "f"):
+    """(f, X): f sympified, its shapes validated and normalised; X the variable, looked up
+    by name among f's symbols when given as a string."""
+    f = sympified(f, what)
+    X = variable(f, X)
     if not isinstance(X, (MatrixSymbol, Symbol)):
         raise VariableError(
             f"cannot differentiate with respect to {X} ({type(X).__name__}): "
             "the variable must be a MatrixSymbol or a scalar Symbol")
     if isinstance(X, Symbol) and any(X in M.shape[0].free_symbols | M.shape[1].free_symbols
                                      for M in f.atoms(MatrixSymbol)):
-        raise VariableError(f"{X} is a dimension of a matrix in {f}, not a variable")
+        raise VariableError(f"{X} is a dimension of a matrix in {short(str(f))}, not a "
+                            "variable")
     for other in f.atoms(MatrixSymbol, Symbol):
         if other.name == X.name and other != X:
-            raise VariableError(f"{f} contains another symbol named {X.name} "
+            raise VariableError(f"{short(str(f))} contains another symbol named {X.name} "
                                 f"({_describe(other)}, the variable is {_describe(X)})")
     validate(f)
-    return normalise(f)
+    return normalise(f), X
+
+
+def variable(f, X):
+    """X itself, or for a name the symbol of f with that name (VariableError if none)."""
+    if not isinstance(X, str):
+        return X
+    symbols = sorted(f.atoms(MatrixSymbol, Symbol), key=lambda s: s.name)
+    found = [s for s in symbols if s.name == X]
+    if len(found) == 1:
+        return found[0]
+    dimensions = {s for M in f.atoms(MatrixSymbol) for d in M.shape for s in d.free_symbols}
+    names = ", ".join(s.name for s in symbols if s not in dimensions) or "none"
+    if not found:
+        raise VariableError(f"the expression has no symbol named {X!r} (its symbols: {names})")
+    raise VariableError(f"the expression has {len(found)} symbols named {X!r}; pass the "
+                        "symbol itself")
 
 
 def _describe(s) -> str:
@@ -79,7 +98,7 @@ def differential(f, X):
     >>> differential(sympy.Trace(X.I), X)
     -Trace(X**(-1)*dX*X**(-1))
     """
-    f = _prepare(f, X)
+    f, X = _prepare(f, X)
     dX = differential_of(X)
     if any(s.name == dX.name for s in f.atoms(MatrixSymbol, Symbol)):
         raise VariableError(f"{f} already uses the name {dX.name}, which the differential "
@@ -109,7 +128,7 @@ def grad(f, X, *, symmetric=None, diagonal=False):
     >>> grad(sympy.log(sympy.Determinant(X)), X, symmetric=True)
     X**(-1)
     """
-    f = _prepare(f, X)
+    f, X = _prepare(f, X)
     sym, diagonal = _structure(X, symmetric, diagonal)
     if is_matrix(f) and not is_one_by_one(f):
         raise NotScalarError(
@@ -149,7 +168,7 @@ def jacobian(F, X, *, symmetric=None, diagonal=False):
     >>> print(jacobian(X.I, X))
     -X⁻¹ ⊠ X⁻ᵀ
     """
-    F = _prepare(F, X)
+    F, X = _prepare(F, X)
     if not is_matrix(F):
         return grad(F, X, symmetric=symmetric, diagonal=diagonal)
     sym, diagonal = _structure(X, symmetric, diagonal)
@@ -194,7 +213,7 @@ def hessian(f, X, *, symmetric=None, diagonal=False):
     >>> hessian(x.T * A * x, x)
     A + A.T
     """
-    f = _prepare(f, X)
+    f, X = _prepare(f, X)
     sym, diagonal = _structure(X, symmetric, diagonal)
     if is_matrix(f) and not is_one_by_one(f):
         raise NotScalarError(

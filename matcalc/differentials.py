@@ -17,8 +17,9 @@ import sympy
 from sympy import MatrixExpr
 
 from .errors import NoRuleError
-from .nodes import (Adjugate, Elementwise, Norm, Unvec, Vec, hadamard_power, kronecker, lift,
-                    matadd, matmul)
+from .limits import spend
+from .nodes import (Adjugate, Elementwise, Norm, Unvec, Vec, hadamard, hadamard_power, kronecker,
+                    lift, matadd, matmul)
 
 #: Largest |k| for which d(Xᵏ) is written out as a sum of k products.
 MAX_EXPANDED_POWER = 64
@@ -34,6 +35,7 @@ def differentiate(f, X, dX):
         if e == X:
             return dX
         if e not in memo:
+            spend("differentiating")
             memo[e] = d_rule(e, d)
         return memo[e]
 
@@ -185,7 +187,7 @@ def d_hadamard(e, d):
     """d(A ∘ B) = dA ∘ B + A ∘ dB
     Matrix Cookbook (38)."""
     args = e.args
-    terms = [sympy.HadamardProduct(*args[:i], d(a), *args[i + 1:]).doit(deep=False)
+    terms = [hadamard(*args[:i], d(a), *args[i + 1:])
              for i, a in enumerate(args) if _depends(a, d)]
     return matadd(terms, e.shape)
 
@@ -196,10 +198,10 @@ def d_hadamard_power(e, d):
     A, k = e.base, e.exp
     terms = []
     if _depends(A, d):
-        terms.append(matmul(k, sympy.HadamardProduct(hadamard_power(A, k - 1), d(A))))
+        terms.append(matmul(k, hadamard(hadamard_power(A, k - 1), d(A))))
     if _depends(k, d):
         log_A = lift(sympy.log(_X), _X, A)
-        terms.append(matmul(d(k), sympy.HadamardProduct(e, log_A)))
+        terms.append(matmul(d(k), hadamard(e, log_A)))
     return matadd(terms, e.shape)
 
 
@@ -214,7 +216,7 @@ def d_elementwise(e, d):
         raise NoRuleError(f"no differential rule for {e.function} applied entrywise (in {e}): "
                           f"its derivative is {derivative}",
                           construct=f"entrywise {e.function} without a derivative")
-    return sympy.HadamardProduct(lift(derivative, _X, e.arg), d(e.arg)).doit(deep=False)
+    return hadamard(lift(derivative, _X, e.arg), d(e.arg))
 
 
 @d_rule.register(sympy.KroneckerProduct)

@@ -55,6 +55,12 @@ class NoRuleError(MatcalcError, NotImplementedError):
         self.construct = construct
 
 
+class ExpressionError(MatcalcError, TypeError):
+    """An argument is not an expression the function takes: not a SymPy expression (a
+    string, None, an arbitrary object), or a fourth-order result where a matrix or scalar
+    expression is needed."""
+
+
 class VariableError(MatcalcError, ValueError):
     """The variable of differentiation is not usable (not a symbol, wrong kind, wrong options)."""
 

@@ -29,12 +29,14 @@ from sympy.strategies.traverse import bottom_up
 from sympy.strategies.util import basic_fns
 
 from .errors import NoRuleError
-from .nodes import (CommutationMatrix, Unvec, Vec, as_scalar, is_matrix, is_one_by_one, matadd,
-                    matmul, transpose)
+from .limits import spend
+from .nodes import (CommutationMatrix, Unvec, Vec, as_scalar, hadamard, is_matrix, is_one_by_one,
+                    matadd, matmul, transpose)
 
 
 def pullback(D, H, dX) -> list:
     """Terms of G with ⟨H, D⟩ = ⟨G, dX⟩, for D linear in dX."""
+    spend("extracting the derivative")
     if not D.has(dX):
         return []
     if D == dX:
@@ -118,7 +120,7 @@ def adj_hadamard(D, H, dX):
     i = _only_linear_factor(D.args, dX, D)
     others = D.args[:i] + D.args[i + 1:]
     if is_matrix(H):
-        seed = sympy.HadamardProduct(H, *others).doit(deep=False)
+        seed = hadamard(H, *others)
     else:  # a scalar seed on a 1 x 1 product
         seed = matmul(H, *others)
     return pullback(D.args[i], seed, dX)
@@ -340,6 +342,7 @@ class ScalarTerm:
 
 def linear_terms(D, dX) -> list:
     """The forward normal form of a matrix-valued D linear in dX (see module docstring)."""
+    spend("extracting the derivative")
     if not D.has(dX):
         return []
     if D == dX:

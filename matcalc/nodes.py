@@ -27,7 +27,7 @@ from functools import cached_property
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
 
-from .errors import MatcalcError, NoRuleError, OptionError, ShapeError
+from .errors import ExpressionError, NoRuleError, OptionError, ShapeError
 
 
 class MatrixDifferential(MatrixSymbol):
@@ -96,7 +96,7 @@ class _OfOneMatrix:
     """Mixin for a node with one matrix argument, `arg` (checked at construction)."""
 
     def __new__(cls, arg):
-        arg = sympy.sympify(arg)
+        arg = sympified(arg)
         if not isinstance(arg, MatrixExpr):
             raise ShapeError(f"{cls.__name__} takes a matrix expression; got {arg!r}")
         return Basic.__new__(cls, arg)
@@ -119,7 +119,7 @@ class CommutationMatrix(MatrixExpr):
     """K_{m,n}: the mn x mn permutation with K_{m,n} vec(A) = vec(Aᵀ), A of shape m x n."""
 
     def __new__(cls, m, n):
-        return Basic.__new__(cls, sympy.sympify(m), sympy.sympify(n))
+        return Basic.__new__(cls, sympified(m), sympified(n))
 
     @property
     def shape(self):
@@ -131,7 +131,7 @@ class Unvec(MatrixExpr):
     """vec⁻¹(v): the column v (m n x 1) read back, column by column, into an m x n matrix."""
 
     def __new__(cls, v, m, n):
-        return Basic.__new__(cls, sympy.sympify(v), sympy.sympify(m), sympy.sympify(n))
+        return Basic.__new__(cls, sympified(v), sympified(m), sympified(n))
 
     @property
     def arg(self):
@@ -161,7 +161,7 @@ class SymmetricMatrixSymbol(MatrixSymbol):
     """
 
     def __new__(cls, name, n, m=None):
-        if m is not None and sympy.sympify(m) != sympy.sympify(n):
+        if m is not None and sympified(m) != sympified(n):
             raise ShapeError(f"the symmetric matrix {name} must be square; got {n} x {m}")
         return super().__new__(cls, name, n, n)
 
@@ -240,9 +240,49 @@ def kronecker(*factors):
     return matmul(coeff, Kronecker(*plain))
 
 
+def hadamard(*factors):
+    """A ∘ B ∘ …, canonical: nested products flattened and scalar coefficients moved in
+    front, (c A) ∘ (B ∘ C) = c (A ∘ B ∘ C), then SymPy's canonical form (order, equal
+    factors as powers, 𝟏 dropped, 0 absorbing). Keeping scalar multiples out of Hadamard
+    products keeps chains of them flat: SymPy's MatMul.shape asks its only factor twice,
+    so c (c (… ∘ A) ∘ A) ∘ A nested k deep costs 2ᵏ shape queries."""
+    coeff, plain = sympy.S.One, []
+    pending = list(factors)
+    while pending:
+        f = pending.pop(0)
+        if isinstance(f, sympy.MatMul):
+            c, mats = f.as_coeff_matrices()
+            if c != 1:
+                coeff, f = coeff * c, matmul(*mats)
+        if isinstance(f, sympy.HadamardProduct):
+            pending[:0] = f.args
+        else:
+            plain.append(f)
+    product = plain[0] if len(plain) == 1 else sympy.HadamardProduct(*plain).doit(deep=False)
+    return matmul(coeff, product)
+
+
+def matrix_power(M, k):
+    """Mᵏ, with integer powers of powers merged: (Aᵃ)ᵇ = Aᵃᵇ, (A⁻¹)ᵇ = A⁻ᵇ, (Aᵃ)⁻¹ = A⁻ᵃ
+    for integers a, b (not for other exponents: (X²)^½ need not be X). Merged, tr(X^(2^20))
+    is one power for the power rule, not twenty nested ones whose differential has 2²⁰
+    terms."""
+    k = sympified(k)
+    if k.is_Integer:
+        if isinstance(M, sympy.Inverse):
+            M, k = M.arg, -k
+        elif isinstance(M, sympy.MatPow) and M.args[1].is_Integer:
+            M, k = M.args[0], M.args[1] * k
+    if k == 1:
+        return M
+    if k == -1:
+        return M.I  # SymPy's inverse: (A⁻¹)⁻¹ = A, and it refuses 0⁻¹
+    return sympy.MatPow(M, k)
+
+
 def hadamard_power(A, k):
     """A^∘k, with A^∘1 = A."""
-    k = sympy.sympify(k)
+    k = sympified(k)
     return A if k == 1 else sympy.HadamardPower(A, k)
 
 
@@ -266,8 +306,7 @@ def lift(body, x, A):
     if isinstance(body, sympy.Mul):
         coeff = sympy.Mul(*[a for a in body.args if not a.has(x)])
         parts = [lift(a, x, A) for a in body.args if a.has(x)]
-        product = parts[0] if len(parts) == 1 else sympy.HadamardProduct(*parts).doit(deep=False)
-        return matmul(coeff, product)
+        return matmul(coeff, hadamard(*parts))
     if isinstance(body, sympy.Pow) and not body.exp.has(x):
         return hadamard_power(lift(body.base, x, A), body.exp)
     if isinstance(body, sympy.Function) and len(body.args) == 1:
@@ -325,14 +364,29 @@ class softplus(sympy.Function):  # noqa: N801
         return self.args[0].is_real
 
 
-def sympified(obj):
-    """obj as a SymPy expression (a Python number becomes one); a MatcalcError for anything
-    else (a string is text for `matcalc.parse`, never sympified)."""
+def sympified(obj, what: str = "the argument"):
+    """obj as a SymPy expression (a Python number becomes one); an `ExpressionError`
+    naming `what` for anything else (a string is text for `matcalc.parse`, never
+    sympified: SymPy would `eval` it)."""
+    if isinstance(obj, sympy.Basic):
+        return obj
+    if type(obj).__name__ == "FourthOrder":  # tensor4 imports this module
+        raise ExpressionError(f"{what} is a fourth-order result, not a matrix or scalar "
+                              "expression (evaluate, print or export it instead)")
+    if isinstance(obj, str):
+        raise ExpressionError(f"{what} is not a SymPy expression but the text "
+                              f"{short(repr(obj))}; text is read by matcalc.parse")
     try:
         return sympy.sympify(obj, strict=True)
-    except (sympy.SympifyError, TypeError) as err:
-        hint = "; text is read by matcalc.parse" if isinstance(obj, str) else ""
-        raise MatcalcError(f"not a SymPy expression: {obj!r}{hint}") from err
+    except (sympy.SympifyError, TypeError, ValueError):
+        raise ExpressionError(f"{what} is not a SymPy expression: "
+                              f"{type(obj).__name__} {short(repr(obj))}") from None
+
+
+def short(text: str, width: int = 60) -> str:
+    """text on one line, at most `width` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def normalise(f):
@@ -349,10 +403,23 @@ def normalise(f):
         return lift(fn(x), x, e.expr)
 
     f = f.replace(lambda e: isinstance(e, ElementwiseApplyFunction), entrywise)
+    f = f.replace(lambda e: isinstance(e, sympy.MatPow) and e.args[1].is_Integer and
+                  isinstance(e.args[0], (sympy.MatPow, sympy.Inverse)),
+                  lambda e: matrix_power(*e.args))
+    f = f.replace(lambda e: isinstance(e, sympy.Determinant) and isinstance(e.arg, sympy.MatMul)
+                  and e.arg.as_coeff_matrices()[0] != 1, _determinant_of_multiple)
     f = f.replace(lambda e: isinstance(e, sympy.KroneckerProduct),
                   lambda e: kronecker(*e.args))
     return f.replace(lambda e: isinstance(e, sympy.DiagonalMatrix),
                      lambda e: sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg))
+
+
+def _determinant_of_multiple(e):
+    """det(c A) = cⁿ det(A) for n x n A (Matrix Cookbook (20)); SymPy's assumption queries
+    fail on a determinant of a scalar multiple (they rebuild it with the multiple as a
+    scalar)."""
+    c, mats = e.arg.as_coeff_matrices()
+    return c ** e.arg.shape[0] * sympy.Determinant(matmul(*mats))
 
 
 def is_matrix(expr) -> bool:
@@ -435,5 +502,6 @@ def _latex_in_matcalc_notation(self, printer=None, **options):
 
 
 for _node in (MatrixDifferential, DifferentialOf, MatrixDifferentialOf, DoubleDot, Vec,
-              CommutationMatrix, Unvec, Elementwise, Norm, Adjugate, sigmoid, softplus):
+              CommutationMatrix, Unvec, Elementwise, Norm, Adjugate, sigmoid, softplus,
+              SymmetricMatrixSymbol):
     _node._latex = _latex_in_matcalc_notation

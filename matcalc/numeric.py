@@ -16,10 +16,10 @@ import numpy as np
 import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
-from .errors import EvaluationError, MatcalcError, NoRuleError
-from .limits import MAX_RESULT_DEPTH, bounded
+from .errors import EvaluationError, NoRuleError
+from .limits import MAX_RESULT_DEPTH, bounded, spend
 from .nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm,
-                    SymmetricMatrixSymbol, Unvec, Vec, normalise, sigmoid, softplus)
+                    SymmetricMatrixSymbol, Unvec, Vec, normalise, sigmoid, softplus, sympified)
 from .shapes import validate
 from .tensor4 import FourthOrder, SquareProduct
 
@@ -33,6 +33,7 @@ class Env:
                                   f"got {type(values).__name__}")
         self.values: dict = {}
         self.dims: dict = {}
+        self.memo: dict = {}  # node -> value
         for name, value in values.items():
             self.values[str(name)] = value
         for M in sorted(expr_symbols, key=lambda s: s.name):
@@ -149,10 +150,7 @@ def evaluate(obj, values: Mapping):
     1.75
     """
     if not isinstance(obj, FourthOrder):
-        try:
-            obj = sympy.sympify(obj, strict=True)
-        except (sympy.SympifyError, TypeError):
-            raise MatcalcError(f"not a SymPy expression or matcalc result: {obj!r}") from None
+        obj = sympified(obj, "evaluate's argument")
         validate(obj)
         obj = normalise(obj)
     symbols = _matrix_symbols(obj)
@@ -244,8 +242,13 @@ def _real(x):
 
 
 def ev(e, env: Env):
-    """The value of the node e (array for matrices, number for scalars)."""
-    return ev_rule(e, env)
+    """The value of the node e (array for matrices, number for scalars); memoised, so a
+    subexpression shared by many terms of a derivative is computed once."""
+    value = env.memo.get(e)
+    if value is None:
+        spend("evaluating")
+        value = env.memo[e] = ev_rule(e, env)
+    return value
 
 
 @singledispatch
@@ -376,7 +379,30 @@ def ev_trace(e, env):
 
 @ev_rule.register(sympy.Determinant)
 def ev_determinant(e, env):
-    return float(np.linalg.det(ev(e.arg, env)))
+    """det(Aᵏ) = det(A)ᵏ: the power is never formed (det of X⁶⁴ formed loses every digit)."""
+    A, k = _power_of(e.arg, env)
+    return float(np.linalg.det(ev(A, env))) ** k if k != 1 else \
+        float(np.linalg.det(ev(A, env)))
+
+
+def _power_of(M, env):
+    """(A, k) with M = Aᵏ for a matrix power M, else (M, 1)."""
+    if isinstance(M, sympy.MatPow) and not isinstance(M, sympy.Inverse):
+        return M.args[0], _real(ev(M.args[1], env))
+    if isinstance(M, sympy.Inverse):
+        return M.arg, -1
+    return M, 1
+
+
+def log_det(M, env) -> float:
+    """log det M from slogdet, log det(Aᵏ) = k log det A: no overflow of det itself."""
+    A, k = _power_of(M, env)
+    sign, log_abs = np.linalg.slogdet(ev(A, env))
+    if sign < 0 and float(k).is_integer() and int(k) % 2 == 0:
+        sign = 1.0  # det(A)ᵏ > 0 for even k
+    if sign <= 0:
+        raise EvaluationError(f"log of a non-positive determinant in log({sympy.sstr(M)})")
+    return float(k * log_abs)
 
 
 @ev_rule.register(sympy.HadamardProduct)
@@ -490,6 +516,8 @@ def ev_function(e, env):
 
 
 def _ev_function(e, env):
+    if e.func is sympy.log and len(e.args) == 1 and isinstance(e.args[0], sympy.Determinant):
+        return log_det(e.args[0].arg, env)
     args = [ev(a, env) for a in e.args]
     if not all(_is_real(a) for a in args):
         raise EvaluationError(f"{e} has a complex argument; check the domain (e.g. the square "

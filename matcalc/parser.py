@@ -47,9 +47,9 @@ import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .errors import LimitError, MatcalcError, MatcalcSyntaxError, ShapeError
-from .limits import MAX_TEXT, bounded, check_depth
-from .nodes import (Adjugate, Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker, sigmoid,
-                    softplus)
+from .limits import MAX_TEXT, bounded, check_depth, spend
+from .nodes import (Adjugate, Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker,
+                    matrix_power, sigmoid, softplus)
 
 GRAMMAR = r"""
 start: (declaration ";")* expr
@@ -139,6 +139,7 @@ class Typed:
     shape: tuple | None
     build: Callable[[], sympy.Basic]
     factors: tuple = ()  # for a matrix product: its factors, built in one MatMul
+    declared: bool = False  # a symbol (or its transpose) whose shape was declared
 
     @property
     def is_scalar(self) -> bool:
@@ -153,17 +154,24 @@ class Where:
 
 class _Dimensions:
     """Unification of dimensions: free dimensions (unknowns) are bound to others when a
-    product or sum makes them equal; declared ones (integers, named symbols) never move."""
+    product or sum makes them equal; declared ones (integers, named symbols) never move.
+
+    An unknown length is never guessed to be 1 (in (xᵀx) y, y stays a vector), except a
+    contextual one — the size of eye, vector(c) and matrix(c), which is whatever the
+    context needs — or where a declared 1 x 1 asks for it (x: 1; xᵀ A x)."""
 
     def __init__(self):
         self.bound: dict = {}
         self.free: list = []  # in order of creation (names n, m, p, … follow it)
         self.is_free: set = set()
+        self.contextual: set = set()
 
-    def fresh(self):
+    def fresh(self, contextual: bool = False):
         d = sympy.Dummy(f"d{len(self.free)}", integer=True, positive=True)
         self.free.append(d)
         self.is_free.add(d)
+        if contextual:
+            self.contextual.add(d)
         return d
 
     def resolve(self, d):
@@ -177,20 +185,28 @@ class _Dimensions:
             return root.xreplace({s: self.resolve(s) for s in root.free_symbols})
         return root
 
-    def unify(self, a, b) -> bool:
+    def unify(self, a, b, *, may_be_one: bool = False, dry: bool = False) -> bool:
+        """Make a and b equal (False when they cannot be); dry=True only asks."""
         a, b = self.resolve(a), self.resolve(b)
         if a == b:
             return True
         if a in self.is_free or b in self.is_free:
-            a, b = (a, b) if a in self.is_free else (b, a)
-            if b == 1:  # an unknown length is never guessed to be 1 (x would become 1 x 1)
+            if a in self.is_free and b in self.is_free:  # bind the contextual one, so that
+                a, b = (a, b) if a in self.contextual else (b, a)  # the pair stays free
+            elif b in self.is_free:
+                a, b = b, a
+            if b == 1 and not (may_be_one or a in self.contextual):
                 return False
-            self.bound[a] = b
+            if a in b.free_symbols:  # n = n², n = n m: no positive solution
+                return False
+            if not dry:
+                self.bound[a] = b
             return True
         fa, fb = _factors(a), _factors(b)
         if len(fa) > 1 and len(fa) == len(fb):
             # kron(A, B) * vec(X): products of unknowns, matched factor by factor
-            return all(self.unify(p, q) for p, q in zip(fa, fb, strict=True))
+            return all(self.unify(p, q, may_be_one=may_be_one, dry=dry)
+                       for p, q in zip(fa, fb, strict=True))
         return False
 
     def is_one(self, d) -> bool:
@@ -361,6 +377,7 @@ class _Builder:
         for name, value in symbols.items():
             self._declare_from_mapping(name, value)
         self.from_mapping = set(self.declared)  # inline declarations may refine these
+        self.explicit = set(self.declared)  # names declared (not typed by first letter)
 
     # errors --------------------------------------------------------------------------
 
@@ -417,6 +434,7 @@ class _Builder:
             try:
                 self.declared[str(token)] = parse_shape(shape_text, str(token), self.dims,
                                                         self.dimension_symbol)
+                self.explicit.add(str(token))
             except ValueError as err:
                 raise self.error(str(err), self.where(shape), MatcalcSyntaxError) from None
 
@@ -464,6 +482,7 @@ class _Builder:
                 self.dims.bound[d] = self.dimension_symbol(next(names))
 
     def visit(self, tree) -> Typed:
+        spend("parsing")
         if not hasattr(tree, "data"):  # a bare token cannot reach here: atoms are rules
             raise self.error(f"unexpected {tree!s}", self.where(tree), MatcalcSyntaxError)
         return getattr(self, "on_" + tree.data)(tree)
@@ -512,7 +531,7 @@ class _Builder:
         token = tree.children[0]
         name = str(token)
         if name == "eye":
-            n = self.dims.fresh()
+            n = self.dims.fresh(contextual=True)
             return Typed((n, n), lambda: sympy.Identity(self.dims.resolve(n)))
         if name in FUNCTIONS or name in ENTRYWISE:
             raise self.error(f"{name} is a function; write {name}(…)", self.where(token),
@@ -522,10 +541,10 @@ class _Builder:
         return self.symbol(name)
 
     def symbol(self, name: str) -> Typed:
-        if name not in self.declared and name in self.dimension_symbols:
+        if name not in self.explicit and name in self.dimension_symbols:
             d = self.dimension_symbols[name]  # a declared dimension used as a number
             return Typed(None, lambda: d)
-        if name not in self.declared:
+        if name not in self.declared:  # typed by its first letter
             first = name[0]
             if "a" <= first <= "g":
                 self.declared[name] = ("scalar", None)
@@ -534,13 +553,15 @@ class _Builder:
             else:
                 self.declared[name] = ("matrix", (self.dims.fresh(), self.dims.fresh()))
         kind, shape = self.declared[name]
+        declared = name in self.explicit
         if name in self.given:
             given = self.given[name]
-            return Typed(shape, lambda: given)
+            return Typed(shape, lambda: given, declared=declared)
         if kind == "scalar":
             return Typed(None, lambda: Symbol(name))
         cls = SymmetricMatrixSymbol if kind == "symmetric" else MatrixSymbol
-        return Typed(shape, lambda: cls(name, *(self.dims.resolve(d) for d in shape)))
+        return Typed(shape, lambda: cls(name, *(self.dims.resolve(d) for d in shape)),
+                     declared=declared)
 
     # operators ------------------------------------------------------------------------
 
@@ -561,7 +582,8 @@ class _Builder:
             _, op, right = node.children
             L, where, R = Typed(shape, None), self.where(op), self.visit(right)  # type only
             sign, what = (1, "sum") if node.data == "add" else (-1, "difference")
-            if L.is_scalar != R.is_scalar or self.is_one_by_one(L) != self.is_one_by_one(R):
+            if L.is_scalar != R.is_scalar or (self.is_one_by_one(L) != self.is_one_by_one(R)
+                                              and not self.same_shape_possible(L, R)):
                 if not L.is_scalar:  # the terms so far are 1 x 1: each becomes a scalar
                     self.scalar(L, what, where)
                     terms = [(s, self.scalar(t, what, where)) for s, t in terms]
@@ -585,28 +607,53 @@ class _Builder:
     def on_pos(self, tree):
         return self.visit(tree.children[1])
 
-    def on_mul(self, tree):
-        L, where, R = self.operands(tree)
-        if L.is_scalar or R.is_scalar:
-            return Typed(L.shape or R.shape, lambda: L.build() * R.build())
+    _PRODUCTS = ("mul", "div", "hadamard", "hadamard_div")
+
+    def on_product(self, tree):
+        """A chain a * b / c .* d …, read in a loop, left to right as the grammar groups
+        it: a product of 500 factors is 500 levels of the syntax tree, not of Python's
+        stack."""
+        chain = []
+        while getattr(tree, "data", None) in self._PRODUCTS:
+            chain.append(tree)
+            tree = tree.children[0]
+        L = self.visit(tree)
+        for node in reversed(chain):
+            _, op, right = node.children
+            L = getattr(self, "_" + node.data)(L, self.where(op), self.visit(right), node)
+        return L
+
+    on_mul = on_div = on_hadamard = on_hadamard_div = on_product
+
+    def _mul(self, L, where, R, tree):
+        if L.is_scalar and R.is_scalar:
+            return Typed(None, lambda: L.build() * R.build())
+        if L.is_scalar or R.is_scalar:  # c A B is one product, as it prints: c (A + B) C
+            return self._chain(L.shape or R.shape, L, R)  # is not distributed
         inner = (self.dims.resolve(L.shape[1]), self.dims.resolve(R.shape[0]))
-        if inner[0] != inner[1] and (self.is_one_by_one(L) or self.is_one_by_one(R)):
+        declared_one = any(t.declared and self.is_one_by_one(t) for t in (L, R))
+        if inner[0] != inner[1] and (self.is_one_by_one(L) or self.is_one_by_one(R)) and \
+                not (declared_one and self.dims.unify(*inner, may_be_one=True, dry=True)):
             # (x'y) A and A (x'y): a 1 x 1 factor whose neighbour does not already fit it is
             # a scalar, as on matrixcalculus.org
             L, R = (self.scalar(t, "product", where) if self.is_one_by_one(t) else t
                     for t in (L, R))
             return Typed(L.shape or R.shape, lambda: L.build() * R.build())
-        if self.dims.unify(L.shape[1], R.shape[0]):
-            factors = (L.factors or (L,)) + (R.factors or (R,))
-            return Typed((L.shape[0], R.shape[1]), lambda: sympy.MatMul(
-                *[t.build() for t in factors]).doit(), factors)
+        if self.dims.unify(L.shape[1], R.shape[0], may_be_one=declared_one):
+            return self._chain((L.shape[0], R.shape[1]), L, R)
         left, right = tree.children[0], tree.children[2]
         raise self.error(f"product {self.snippet(left)} ({self.shape_text(L)}) times "
                          f"{self.snippet(right)} ({self.shape_text(R)}): columns and rows "
                          "differ", where)
 
-    def on_div(self, tree):
-        L, where, R = self.operands(tree)
+    @staticmethod
+    def _chain(shape, L, R) -> Typed:
+        """L R as one product of all their factors (scalars among them)."""
+        factors = (L.factors or (L,)) + (R.factors or (R,))
+        return Typed(shape, lambda: sympy.MatMul(*[t.build() for t in factors]).doit(),
+                     factors)
+
+    def _div(self, L, where, R, tree):
         if not R.is_scalar and not self.is_one_by_one(R):
             raise self.error(f"division by a {self.shape_text(R)} matrix; write inv(…) or "
                              "./ for the entrywise quotient", where)
@@ -623,6 +670,11 @@ class _Builder:
             if value.is_zero:
                 raise self.error(f"division by zero ({self.snippet(tree)})", where,
                                  MatcalcSyntaxError)
+
+    def same_shape_possible(self, L, R) -> bool:
+        """True when two matrices can have one shape (a contextual size may be 1)."""
+        return all(self.dims.unify(a, b, dry=True) for a, b in zip(L.shape, R.shape,
+                                                                    strict=True))
 
     def same_shape(self, L, R, what, where):
         if not (self.dims.unify(L.shape[0], R.shape[0])
@@ -646,16 +698,14 @@ class _Builder:
                          if self.is_one_by_one(t) else t for t in (L, R))
         return L, R
 
-    def on_hadamard(self, tree):
-        L, where, R = self.operands(tree)
+    def _hadamard(self, L, where, R, tree):
         L, R = self.scalars_of_one_by_one(L, R, where)
         if L.is_scalar or R.is_scalar:
             return Typed(L.shape or R.shape, lambda: L.build() * R.build())
         self.same_shape(L, R, "entrywise product", where)
         return Typed(L.shape, lambda: sympy.HadamardProduct(L.build(), R.build()))
 
-    def on_hadamard_div(self, tree):
-        L, where, R = self.operands(tree)
+    def _hadamard_div(self, L, where, R, tree):
         L, R = self.scalars_of_one_by_one(L, R, where)
         if R.is_scalar:
             self.nonzero(R, tree.children[2], where)
@@ -674,7 +724,7 @@ class _Builder:
             self.bounded_power(base, k, where)
             return Typed(None, lambda: base.build() ** k.build())
         self.square(L, "matrix power", where)
-        return Typed(L.shape, lambda: _matrix_power(L.build(), k.build()))
+        return Typed(L.shape, lambda: matrix_power(L.build(), k.build()))
 
     def bounded_power(self, base: Typed, k: Typed, where):
         """A numeric power too large to write out (9^9^9) is an error, not a long wait."""
@@ -699,7 +749,7 @@ class _Builder:
         t = self.visit(tree.children[0])
         if t.is_scalar:
             return t
-        return Typed((t.shape[1], t.shape[0]), lambda: t.build().T)
+        return Typed((t.shape[1], t.shape[0]), lambda: t.build().T, declared=t.declared)
 
     # calls ------------------------------------------------------------------------------
 
@@ -796,13 +846,13 @@ class _Builder:
 
     def f_vector(self, t, where):
         c = self.scalar(t, "vector(c)", where)
-        n = self.dims.fresh()
+        n = self.dims.fresh(contextual=True)
         return Typed((n, sympy.S.One), lambda: _times(
             c.build(), sympy.OneMatrix(self.dims.resolve(n), 1)))
 
     def f_matrix(self, t, where):
         c = self.scalar(t, "matrix(c)", where)
-        n, m = self.dims.fresh(), self.dims.fresh()
+        n, m = self.dims.fresh(contextual=True), self.dims.fresh(contextual=True)
         return Typed((n, m), lambda: _times(
             c.build(), sympy.OneMatrix(self.dims.resolve(n), self.dims.resolve(m))))
 
@@ -843,11 +893,3 @@ def _ones_row(n):
 
 def _times(c, M):
     return M if c == 1 else c * M
-
-
-def _matrix_power(M, k):
-    if k == -1:
-        return M.I
-    if k == 1:
-        return M
-    return sympy.MatPow(M, k)

@@ -21,7 +21,7 @@ import sympy
 from sympy import MatrixExpr
 
 from .extract import unvec_seed
-from .limits import MAX_RESULT_DEPTH, bounded
+from .limits import MAX_RESULT_DEPTH, bounded, note_size, spend
 from .nodes import (Elementwise, Norm, Unvec, Vec, elementwise, is_symmetric_symbol, kronecker,
                     matadd, matmul, sigmoid, sympified)
 
@@ -464,7 +464,9 @@ def simplify(expr, symmetric=()):
     2*X.T**(-1)*A.T
     """
     ctx = Context(frozenset(symmetric))
-    return _present(_fixed_point(sympified(expr), ctx), ctx, {})
+    expr = sympified(expr)
+    note_size(size(expr))
+    return _present(_fixed_point(expr, ctx), ctx, {})
 
 
 def _fixed_point(expr, ctx):
@@ -485,6 +487,7 @@ def _present(e, ctx, done: dict):
         return e
     if e in done:
         return done[e]
+    spend("simplifying")
     out = _rebuild(e, [_present(a, ctx, done) for a in e.args])
     if isinstance(out, sympy.MatAdd) and sum(map(_transposed_factors, out.args)) >= 2:
         candidate = sympy.Transpose(_fixed_point(sympy.Transpose(out), ctx))
@@ -521,6 +524,7 @@ def _pass(e, ctx, done: dict):
     out = done.get(e)
     if out is not None:
         return out
+    spend("simplifying")
     args = [_pass(a, ctx, done) for a in e.args]
     out = _rebuild(e, args)
     for rule in RULES:

@@ -20,10 +20,10 @@ import numpy as np
 import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
 
-from .derivative import grad, jacobian
-from .errors import EvaluationError, MatcalcError, VariableError
+from .derivative import grad, jacobian, variable
+from .errors import EvaluationError, ShapeError, VariableError
 from .limits import bounded
-from .nodes import MatrixDifferential, is_symmetric_symbol
+from .nodes import MatrixDifferential, is_symmetric_symbol, sympified
 from .numeric import dimension_size, evaluate, matrix_value
 from .symmetric import convention
 from .tensor4 import FourthOrder
@@ -78,8 +78,14 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     >>> check(sympy.log(sympy.Determinant(X)), X).ok
     True
     """
-    f = sympy.sympify(f)
+    f = sympified(f, "check's f")
+    X = variable(f, X)
+    if not isinstance(X, (MatrixSymbol, Symbol)):
+        raise VariableError(f"check: the variable must be a MatrixSymbol, a Symbol or a "
+                            f"name; got {type(X).__name__}")
     mode = convention(is_symmetric_symbol(X) if symmetric is None else symmetric, X)
+    if derivative is not None and not isinstance(derivative, FourthOrder):
+        derivative = sympified(derivative, "check's derivative")
     if derivative is None:
         derive = jacobian if _is_matrix_valued(f) else grad
         derivative = derive(f, X, symmetric=mode, diagonal=diagonal)
@@ -103,7 +109,8 @@ def _as_layout(analytic, shape):
         return analytic
     if analytic.size == int(np.prod(shape)):
         return analytic.reshape(shape)
-    raise MatcalcError(f"the derivative has shape {analytic.shape}; expected {shape}")
+    raise ShapeError(f"the derivative has shape {analytic.shape}; expected {shape} (the "
+                     "shape of f followed by the shape of the variable)")
 
 
 #: Largest matrix a random point is drawn for, and largest variable differentiated

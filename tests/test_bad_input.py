@@ -57,8 +57,12 @@ API = [  # (family, call, error class, words the message must contain)
      matcalc.VariableError, ["2*X (MatMul)", "must be a MatrixSymbol"]),
     ("wrt an expression", lambda: matcalc.jacobian(X.I, Trace(X) * X),
      matcalc.VariableError, ["must be a MatrixSymbol"]),
-    ("wrt a string", lambda: matcalc.grad(Trace(X), "X"),
-     matcalc.VariableError, ["X (str)"]),
+    ("wrt an unknown name", lambda: matcalc.grad(Trace(X), "Y"),
+     matcalc.VariableError, ["no symbol named 'Y'", "its symbols: X"]),
+    ("wrt a name of two symbols", lambda: matcalc.grad(Trace(X) * sympy.Symbol("X"), "X"),
+     matcalc.VariableError, ["2 symbols named 'X'"]),
+    ("check wrt an unknown name", lambda: matcalc.check(Trace(X), "Y"),
+     matcalc.VariableError, ["no symbol named 'Y'"]),
     ("wrt a dimension", lambda: matcalc.grad(Trace(X), n),
      matcalc.VariableError, ["n is a dimension"]),
     ("non-scalar f for grad", lambda: matcalc.grad(X * X, X),
@@ -81,17 +85,42 @@ API = [  # (family, call, error class, words the message must contain)
     ("diagonal vector", lambda: matcalc.grad(Trace(x.T * x), x, diagonal=True),
      matcalc.VariableError, ["diagonal=True needs a square matrix variable"]),
     ("f is text", lambda: matcalc.grad("tr(X)", X),
-     matcalc.MatcalcError, ["not a SymPy expression", "matcalc.parse"]),
+     matcalc.ExpressionError, ["not a SymPy expression", "matcalc.parse"]),
     ("f is None", lambda: matcalc.jacobian(None, X),
-     matcalc.MatcalcError, ["not a SymPy expression"]),
+     matcalc.ExpressionError, ["not a SymPy expression"]),
     ("simplify text", lambda: matcalc.simplify("X"),
-     matcalc.MatcalcError, ["not a SymPy expression"]),
+     matcalc.ExpressionError, ["not a SymPy expression"]),
     ("print an object", lambda: matcalc.text(object()),
-     matcalc.MatcalcError, ["not a SymPy expression"]),
+     matcalc.ExpressionError, ["not a SymPy expression"]),
     ("latex of None", lambda: matcalc.latex(None),
-     matcalc.MatcalcError, ["not a SymPy expression"]),
+     matcalc.ExpressionError, ["not a SymPy expression"]),
     ("syntax of a list", lambda: matcalc.syntax([X]),
-     matcalc.MatcalcError, ["not a SymPy expression"]),
+     matcalc.ExpressionError, ["not a SymPy expression"]),
+    ("check an object", lambda: matcalc.check(object(), X),
+     matcalc.ExpressionError, ["check's f is not a SymPy expression", "object"]),
+    ("check text", lambda: matcalc.check("__import__('os').getcwd()", X),
+     matcalc.ExpressionError, ["not a SymPy expression but the text", "matcalc.parse"]),
+    ("check a fourth-order result", lambda: matcalc.check(matcalc.jacobian(X.I, X), X),
+     matcalc.ExpressionError, ["check's f is a fourth-order result"]),
+    ("check a derivative that is an object", lambda: matcalc.check(Trace(X), X,
+                                                                   derivative=object()),
+     matcalc.ExpressionError, ["check's derivative is not a SymPy expression"]),
+    ("check a derivative of the wrong shape",
+     lambda: matcalc.check(Trace(X), X, derivative=matcalc.jacobian(X.I, X)),
+     matcalc.ShapeError, ["the derivative has shape (3, 3, 3, 3); expected (3, 3)"]),
+    ("grad of a fourth-order result", lambda: matcalc.grad(matcalc.jacobian(X.I, X), X),
+     matcalc.ExpressionError, ["f is a fourth-order result"]),
+    ("hessian of a fourth-order result",
+     lambda: matcalc.hessian(matcalc.jacobian(X.I, X), X),
+     matcalc.ExpressionError, ["f is a fourth-order result"]),
+    ("derive text", lambda: matcalc.derive("tr(X)", X),
+     matcalc.ExpressionError, ["not a SymPy expression but the text"]),
+    ("evaluate an object", lambda: matcalc.evaluate(object(), {}),
+     matcalc.ExpressionError, ["evaluate's argument is not a SymPy expression"]),
+    ("a node of text", lambda: matcalc.Norm("__import__('os').getcwd()"),
+     matcalc.ExpressionError, ["not a SymPy expression but the text"]),
+    ("a symmetric symbol sized by text", lambda: matcalc.SymmetricMatrixSymbol("S", 3, "3"),
+     matcalc.ExpressionError, ["not a SymPy expression but the text"]),
     ("index of a matrix", lambda: matcalc.index(X),
      matcalc.OptionError, ["fourth-order results"]),
     ("unknown backend", lambda: matcalc.codegen(Trace(X), [X], backend="fortran"),
@@ -199,6 +228,31 @@ def test_parser_families(family, text, cls, words, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _raises(cls, words, lambda: matcalc.parse(text))
     assert not any(tmp_path.iterdir())  # nothing ran
+
+
+_PAYLOAD = "__import__('pathlib').Path('pwned').touch()"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: matcalc.grad(_PAYLOAD, X), lambda: matcalc.jacobian(_PAYLOAD, X),
+    lambda: matcalc.hessian(_PAYLOAD, X), lambda: matcalc.differential(_PAYLOAD, X),
+    lambda: matcalc.derive(_PAYLOAD, X), lambda: matcalc.check(_PAYLOAD, X),
+    lambda: matcalc.check(Trace(X), X, derivative=_PAYLOAD),
+    lambda: matcalc.evaluate(_PAYLOAD, {}), lambda: matcalc.simplify(_PAYLOAD),
+    lambda: matcalc.text(_PAYLOAD), lambda: matcalc.latex(_PAYLOAD),
+    lambda: matcalc.syntax(_PAYLOAD), lambda: matcalc.codegen(_PAYLOAD, [X]),
+    lambda: matcalc.Norm(_PAYLOAD), lambda: matcalc.Vec(_PAYLOAD),
+    lambda: matcalc.Adjugate(_PAYLOAD), lambda: matcalc.Unvec(_PAYLOAD, 1, 1),
+    lambda: matcalc.CommutationMatrix(_PAYLOAD, 2),
+    lambda: matcalc.SymmetricMatrixSymbol("S", 3, _PAYLOAD),
+], ids=["grad", "jacobian", "hessian", "differential", "derive", "check f",
+        "check derivative", "evaluate", "simplify", "text", "latex", "syntax", "codegen",
+        "Norm", "Vec", "Adjugate", "Unvec", "CommutationMatrix", "SymmetricMatrixSymbol"])
+def test_text_given_as_an_expression_is_never_evaluated(call, tmp_path, monkeypatch):
+    """SymPy's sympify evaluates text with eval; matcalc refuses it instead."""
+    monkeypatch.chdir(tmp_path)
+    _raises(matcalc.ExpressionError, ["not a SymPy expression but the text"], call)
+    assert not (tmp_path / "pwned").exists()
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -118,3 +118,13 @@ def test_every_rule_has_a_docstring_with_its_identity():
         if cls is object:
             continue
         assert rule.__doc__ and rule.__name__.startswith("d_"), rule
+
+
+def test_det_of_a_scalar_multiple():
+    """det(c X) = cⁿ det X (Matrix Cookbook (20)); SymPy's own assumption queries failed on
+    the determinant of a multiple inside tanh(log(…)) (a TypeError found by the soak)."""
+    from helpers import X, assert_verified
+    f = sympy.tanh(sympy.log(sympy.Determinant(2 * X)))
+    assert_verified(f, X)
+    assert_verified(sympy.Determinant(-3 * X * X), X)
+    assert isinstance(matcalc.hessian(f, X), matcalc.FourthOrder)

@@ -137,3 +137,30 @@ def test_missing_dimension_message_says_how_to_pass_it():
     J = matcalc.jacobian(X.T, X)
     with pytest.raises(matcalc.EvaluationError, match=r"pass it by name, e.g. \{'n': 3\}"):
         matcalc.evaluate(J.kronecker(), {"X": np.eye(3)})
+
+
+# --- the second reliability pass (issue 14) -------------------------------------------
+
+
+def test_a_variable_given_by_name_is_looked_up_among_the_symbols():
+    f = Trace(A * X) + sympy.log(Determinant(X))
+    assert matcalc.grad(f, "X") == matcalc.grad(f, X)
+    assert matcalc.jacobian(X.I, "X") == matcalc.jacobian(X.I, X)
+    assert matcalc.hessian(x.T * A * x, "x") == matcalc.hessian(x.T * A * x, x)
+    assert matcalc.differential(Trace(X.I), "X") == matcalc.differential(Trace(X.I), X)
+    assert matcalc.derive(Trace(X.I), "X").result == matcalc.grad(Trace(X.I), X)
+    assert matcalc.check(f, "X").ok
+
+
+def test_a_dimension_given_by_name_is_not_a_variable():
+    with pytest.raises(matcalc.VariableError, match="dimension"):
+        matcalc.grad(Trace(X), "n")
+
+
+def test_a_non_expression_is_an_expression_error_with_a_one_line_message():
+    for call in (lambda: matcalc.grad(object(), X), lambda: matcalc.check(object(), X),
+                 lambda: matcalc.evaluate(object(), {}),
+                 lambda: matcalc.check(matcalc.jacobian(X.I, X), X)):
+        with pytest.raises(matcalc.ExpressionError) as e:
+            call()
+        assert len(_one_line(e)) < 200

@@ -57,3 +57,45 @@ def test_scalars_evaluate_to_floats():
 def test_complex_results_are_reported():
     with pytest.raises(matcalc.EvaluationError, match="complex"):
         matcalc.evaluate(sympy.sqrt(Trace(X)), {"X": -np.eye(2)})
+
+
+def test_det_of_a_power_is_the_power_of_det():
+    """det(X⁶⁴) formed from X⁶⁴ loses every digit (and det(X)⁶⁴ spans 1e±30 here)."""
+    rng = np.random.default_rng(3)
+    value = np.eye(4) + 0.3 * rng.standard_normal((4, 4))
+    exact = np.linalg.det(value) ** 64
+    assert np.isclose(matcalc.evaluate(Determinant(X**64), {"X": value}), exact, rtol=1e-12)
+    assert np.isclose(matcalc.evaluate(Determinant(X**-3), {"X": value}),
+                      np.linalg.det(value) ** -3, rtol=1e-12)
+    assert np.isclose(matcalc.evaluate(sympy.log(Determinant(X**64)), {"X": value}),
+                      64 * np.linalg.slogdet(value)[1], rtol=1e-12)
+    assert matcalc.check(Determinant(X**64), X).ok
+    assert matcalc.check(sympy.log(Determinant(X**64)), X).ok
+
+
+def test_log_det_never_forms_the_determinant():
+    """det of this 200 x 200 matrix is 3^200 > 1e95, of its 4th power > 1e381: beyond
+    float64, while log det is 200 log 3 (4 · 200 log 3)."""
+    value = 3.0 * np.eye(200)
+    assert np.isclose(matcalc.evaluate(sympy.log(Determinant(X)), {"X": value}),
+                      200 * np.log(3.0))
+    assert np.isclose(matcalc.evaluate(sympy.log(Determinant(X**4)), {"X": value}),
+                      800 * np.log(3.0))
+    odd = np.diag([-1.0, 2.0, 3.0])  # det X < 0: log det X undefined, log det X² is not
+    assert np.isclose(matcalc.evaluate(sympy.log(Determinant(X**2)), {"X": odd}),
+                      2 * np.log(6.0))
+    with pytest.raises(matcalc.EvaluationError, match="non-positive determinant"):
+        matcalc.evaluate(sympy.log(Determinant(X**3)), {"X": odd})
+
+
+def test_shared_subexpressions_are_evaluated_once():
+    """The gradient of 40 nested squares refers to each inner square many times: its tree
+    has hundreds of nodes, of which only about 80 are distinct; evaluation visits each
+    distinct node once."""
+    f = matcalc.parse("sum(" + "(" * 40 + "x" + ").^2" * 40 + ")")
+    G = matcalc.grad(f, "x")
+    distinct = len(set(sympy.preorder_traversal(G)))
+    assert sum(1 for _ in sympy.preorder_traversal(G)) > 5 * distinct
+    with matcalc.budget(seconds=None, nodes=distinct):
+        value = matcalc.evaluate(G, {"x": np.full((3, 1), 0.999)})
+    assert value.shape == (3, 1) and np.all(np.isfinite(value))

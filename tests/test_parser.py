@@ -331,3 +331,49 @@ def test_a_declared_dimension_is_also_a_number():
     assert parse(syntax(e, declare=True)) == e
     grad = matcalc.grad(parse("X: n x n; tr(X)/n"), X)
     assert grad == sympy.Identity(n) / n
+
+
+def _shapes(e) -> dict:
+    return {s.name: tuple(s.shape) for s in e.atoms(sympy.MatrixSymbol)}
+
+
+def test_a_dimension_that_would_equal_its_own_square_is_a_shape_error():
+    """x'*vec(x*x') asks n = n²: no size fits (it was a LimitError from endless
+    resolution)."""
+    with pytest.raises(ShapeError, match=r"product x' \(1 x \?\) times vec\(x\*x'\)"):
+        parse("x'*vec(x*x')")
+    with pytest.raises(ShapeError):
+        parse("kron(x, x) + x")
+
+
+def test_a_declared_length_one_vector_is_a_vector():
+    """x: 1 declares a column of length 1, so x'*A*x makes A 1 x 1 (not a scalar times
+    an n x m matrix)."""
+    e = parse("x: 1; x'*A*x")
+    assert _shapes(e) == {"x": (1, 1), "A": (1, 1)} and e.shape == (1, 1)
+    assert _shapes(parse("x: 1; A*x")) == {"x": (1, 1), "A": (sympy.Symbol("n"), 1)}
+    n = sympy.Symbol("n")
+    assert _shapes(parse("x'*x*y")) == {"x": (n, 1), "y": (sympy.Symbol("m"), 1)}
+
+
+def test_matrix_vector_and_eye_take_their_size_from_context():
+    e = parse("sum(log(matrix(1) + exp(A*x)))")  # matrix(1) is n x 1 here
+    assert e.shape == (1, 1) and _shapes(e)["x"][1] == 1
+    assert parse("x'*x + vector(1)").shape == (1, 1)
+    assert parse("x'*x + eye").shape == (1, 1)
+    assert parse("A*x + vector(2)").shape == (sympy.Symbol("n"), 1)
+    scaled = parse("x'*x*vector(1)")  # a product: the 1 x 1 is a scalar factor
+    assert scaled.shape == (sympy.Symbol("m"), 1)
+    assert matcalc.check(parse("sum(log(matrix(1) + exp(A*x)))"),
+                         next(s for s in e.atoms(sympy.MatrixSymbol) if s.name == "A")).ok
+
+
+@pytest.mark.parametrize("name", ["x y", "x'*x", "X)+inv(Y", "tr", "exp", "I", "eye", "1x",
+                                  "Σ", 'X"'])
+def test_the_syntax_refuses_a_name_it_would_read_back_as_something_else(name):
+    """A name is data: printed into the syntax, "x'*x" would read back as a product."""
+    M = MatrixSymbol(name, 3, 3)
+    with pytest.raises(matcalc.NoRuleError, match="cannot be written in the input syntax"):
+        syntax(Trace(M))
+    with pytest.raises(matcalc.NoRuleError, match="cannot be written"):
+        syntax(MatrixSymbol("X", sympy.Symbol(name), 3), declare=True)

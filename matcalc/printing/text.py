@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..limits import MAX_RESULT_DEPTH, bounded
+from ..limits import MAX_RESULT_DEPTH, bounded, spend
 from ..nodes import is_one_by_one, sympified
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (FUNCTION_NAMES, is_base, is_operand, join_signed, norm_subscript,
@@ -32,6 +32,9 @@ def superscript(k, printed: str | None = None) -> str:
 class TextPrinter(StrPrinter):
     """StrPrinter with mathematical notation for matrix expressions."""
 
+    def _print(self, expr, **kwargs) -> str:
+        spend("printing")
+        return super()._print(expr, **kwargs)
 
     def _wrap(self, e) -> str:
         """e as an operand of a product: parenthesised unless it binds tighter."""
