@@ -4,7 +4,9 @@ random expressions. JAX and PyTorch tests skip, saying so, where those are not i
 (`pip install ".[jax]"` / `".[torch]"`); NumPy always runs.
 """
 
+import contextlib
 import importlib.util
+import re
 
 import numpy as np
 import pytest
@@ -34,11 +36,13 @@ BACKENDS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _jax_in_double_precision():
-    if _installed("jax"):
+def _in_64_bit_mode(backend):
+    """JAX's 64-bit mode for this thread, for calling a generated JAX module directly
+    (`lambdify` sets it itself); nothing for the other backends."""
+    if backend == "jax":
         import jax
-        jax.config.update("jax_enable_x64", True)
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
 
 
 def _free(obj):
@@ -136,7 +140,8 @@ def test_generated_f_and_grad_matches_evaluate_and_its_own_finite_difference_che
     assert_same(G, matcalc.evaluate(result, values), f"{case.eq} grad")
     namespace = _module(case.f, args, backend, grad=case.var, **case.options)
     inputs = [_backend_array(values[s.name], backend) for s in args]
-    error = namespace["check_f_and_grad"](*inputs)
+    with _in_64_bit_mode(backend):
+        error = namespace["check_f_and_grad"](*inputs)
     assert error < 1e-6, f"{case.eq}: the exported finite-difference check says {error}"
 
 
@@ -335,3 +340,77 @@ def test_a_ones_row_and_a_ones_matrix_are_different_products():
     1 x n row where an n x n matrix was due (found by the fuzzing session's suite)."""
     f = sympy.OneMatrix(1, n) * B * X**2 * sympy.OneMatrix(n, 1)
     _compare_with_evaluate(f)
+
+
+# --- JAX computes in float64 or not at all -----------------------------------------------
+
+@pytest.fixture
+def jax_in_32_bit_mode():
+    """JAX in its default 32-bit mode (whatever was set before), restored afterwards."""
+    jax = pytest.importorskip("jax")
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", False)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def _log_det_and_trace():
+    rng = np.random.default_rng(5)
+    f = log(Determinant(X)) + Trace(A * X.I)
+    values = (rng.standard_normal((4, 4)), np.eye(4) + 0.3 * rng.standard_normal((4, 4)))
+    return f, values, matcalc.lambdify(f, [A, X], grad=X)(*values)
+
+
+def test_lambdified_jax_agrees_with_numpy_to_1e_10_and_leaves_jax_config_alone(
+        jax_in_32_bit_mode):
+    jax = jax_in_32_bit_mode
+    f, values, (value, G) = _log_det_and_trace()
+    for jit in (True, False):
+        jax_value, jax_G = matcalc.lambdify(f, [A, X], "jax", grad=X, jit=jit)(*values)
+        assert abs(float(jax_value) - value) <= 1e-10 * abs(value)
+        assert np.allclose(np.asarray(jax_G), G, rtol=1e-10, atol=1e-12)
+        assert np.asarray(jax_G).dtype == np.float64
+    assert jax.config.jax_enable_x64 is False
+
+
+def test_generated_jax_code_refuses_32_bit_mode_and_says_how_to_enable_x64(
+        jax_in_32_bit_mode):
+    jax = jax_in_32_bit_mode
+    f, values, (value, G) = _log_det_and_trace()
+    module = _module(f, [A, X], "jax", grad=X)
+    how = re.escape('jax.config.update("jax_enable_x64", True)')
+    for fn in (module["f"], module["f_and_grad"], module["check_f_and_grad"],
+               jax.jit(module["f"])):
+        with pytest.raises(RuntimeError, match=how):
+            fn(*values)
+    with jax.enable_x64(True):
+        assert abs(float(module["f"](*values)) - value) <= 1e-10 * abs(value)
+        assert np.allclose(np.asarray(jax.jit(module["f_and_grad"])(*values)[1]), G,
+                           rtol=1e-10, atol=1e-12)
+        assert module["check_f_and_grad"](*values) < 1e-6
+    assert jax.config.jax_enable_x64 is False
+
+
+# --- determinants of powers --------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_det_and_log_det_of_a_high_matrix_power_are_powers_of_det(backend):
+    """det(Xᵏ) = (det X)ᵏ and log det(Xᵏ) = k log|det X|: forming X⁶⁴ of a 20 x 20
+    X = I + 0.05R lost three digits (its condition number is cond(X)⁶⁴)."""
+    X20 = MatrixSymbol("X", n, n)
+    value = np.eye(20) + 0.05 * np.random.default_rng(0).standard_normal((20, 20))
+    sign, log_abs = np.linalg.slogdet(value)
+    det = np.linalg.det(value)
+    assert sign > 0
+    cases = [(Determinant(X20**64), det**64), (log(Determinant(X20**64)), 64 * log_abs),
+             (Determinant(X20.T**-41), det**-41), (log(Determinant(X20**41)), 41 * log_abs),
+             (log(Determinant(X20.I.T**40)), -40 * log_abs),
+             (Determinant(X20.I), 1 / det), (log(Determinant(X20.T)), log_abs)]
+    for f, expected in cases:
+        got = float(_as_numpy(matcalc.lambdify(f, [X20], backend)(value)))
+        assert np.isclose(got, expected, rtol=1e-10, atol=0), f"{f}: {got} vs {expected}"
+        assert "matrix_power" not in matcalc.codegen(f, [X20], backend)
+    code = matcalc.codegen(Determinant(X20**64) + log(Determinant(X20**-3)), [X20])
+    assert "np.linalg.det(X) ** 64" in code and "-3 * slogdet_X[1]" in code

@@ -1,6 +1,8 @@
 """Printers: a few whitespace-normalised goldens where the form is the feature, style
 options, Jupyter rendering, and the registry of printers for every supported node."""
 
+import re
+
 import pytest
 import sympy
 from helpers import A, C, X, a, x
@@ -156,3 +158,55 @@ def test_one_by_one_constants_read_back_as_scalars():
                                (sympy.ZeroMatrix(1, 1), 0)]:
         e = sympy.MatMul(x, sympy.HadamardPower(one_by_one, 2), evaluate=False)
         assert matcalc.parse(matcalc.syntax(e, declare=True)) == factor * x
+
+
+#: Names that are TeX: pasted as they are, each would read a file, write one, run a
+#: command or change how TeX reads the rest (^^5c is TeX's spelling of a backslash).
+HOSTILE_NAMES = (r"\input{/etc/passwd}", r"\input{secret}", r"\write18{touch pwned18}",
+                 r"\immediate\openout1=pwned\immediate\closeout1",
+                 r"\def\x{y}\catcode`\^^M=12", "^^5cinput{secret}", "a&b#c$d%e~f}{",
+                 "line\nbreak\x1b")
+TEX_COMMANDS = re.compile(r"\\(input|write|openout|closeout|immediate|def|catcode)(?![A-Za-z])")
+
+
+def hostile_latex(name: str) -> list[str]:
+    """Every LaTeX path of matcalc (latex, bold, derivations, fourth-order results, index
+    notation, Jupyter, SymPy's latex on matcalc's nodes), with a matrix, a scalar, a
+    dimension and an entrywise function named after `name`; each piece pastes into a
+    document body."""
+    M, s, n = sympy.MatrixSymbol(name, 3, 3), sympy.Symbol("s" + name), sympy.Symbol(name)
+    N = sympy.MatrixSymbol("N", n, n)
+    f = s * Trace(M.I)
+    J = matcalc.jacobian(M.I, M)
+    math = [matcalc.latex(matcalc.grad(f, M)), matcalc.latex(matcalc.grad(f, M), bold=True),
+            J.latex(), matcalc.index(J), matcalc.latex(matcalc.jacobian(N.T, N).kronecker()),
+            matcalc.latex(matcalc.elementwise(sympy.Function(name), M)),
+            sympy.latex(Vec(M)), sympy.latex(Norm(M))]
+    return [rf"\[ {m} \]" for m in math] + [
+        matcalc.derive(f, M).latex(), matcalc.derive(f, s).latex(),
+        matcalc.derive(f, M)._repr_latex_(), J._repr_latex_()]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
+def test_latex_never_turns_a_name_into_tex(name):
+    for printed in hostile_latex(name):
+        assert not TEX_COMMANDS.search(printed) and "^^" not in printed, printed
+
+
+def test_latex_escapes_names_and_keeps_sympys_conventions():
+    M = sympy.MatrixSymbol(r"\input{/etc/passwd}", 3, 3)
+    assert matcalc.latex(M.I) == r"\backslash{}input\{/etc/passwd\}^{-1}"
+    assert matcalc.latex(sympy.Symbol("a&b#c$d%e~f}{")) == \
+        r"a\&b\#c\$d\%e\text{\textasciitilde}f\}\{"
+    assert matcalc.latex(sympy.Symbol("x\n")) == r"x\backslash{}n"
+    assert matcalc.latex(sympy.Symbol("x_{ij}")) == r"x_{\{ij\}}"  # SymPy: raw LaTeX x_{ij}
+    J = matcalc.jacobian(M.I, M)
+    assert matcalc.index(J).startswith(r"- \backslash{}input\{/etc/passwd\}^{-1}_{ik}")
+    assert sympy.latex(Vec(M)) == r"\operatorname{vec}\left(\backslash{}input\{/etc/passwd\}\right)"
+    for name, expected in [("alpha", r"\alpha"), ("x_1", "x_{1}"), ("C", "C"),
+                           ("xhat", r"\hat{x}"), ("Sigma", r"\Sigma")]:
+        assert matcalc.latex(sympy.MatrixSymbol(name, 3, 3)) == expected
+        assert matcalc.latex(sympy.Symbol(name)) == expected == sympy.latex(sympy.Symbol(name))
+    assert matcalc.latex(sympy.Symbol("beta_i^2")) == r"\beta^{2}_{i}"
+    assert matcalc.latex(sympy.MatrixSymbol("X__a", 3, 3).I) == "{X^{a}}^{-1}"
+    assert matcalc.latex(sympy.MatrixSymbol("x_1", 3, 3), bold=True) == r"\mathbf{x_{1}}"

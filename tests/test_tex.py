@@ -13,6 +13,7 @@ import sympy
 from cookbook import IDENTITIES
 from test_cookbook import _derive
 from test_derivation import CASES, _variable
+from test_printing import HOSTILE_NAMES, hostile_latex
 
 import matcalc
 
@@ -29,16 +30,19 @@ def _engine():
     return engine
 
 
-def _compile(body: str, tmp_path):
-    """Compile body in an article with amsmath; fail with TeX's complaint if it does not."""
+def _compile(body: str, tmp_path) -> str:
+    """Compile body in an article with amsmath, shell escape off; fail with TeX's complaint
+    if it does not compile; return TeX's log."""
     tex = tmp_path / "doc.tex"
     tex.write_text(PREAMBLE + body + "\n\\end{document}\n", encoding="utf-8")
-    run = subprocess.run([_engine(), "-interaction=nonstopmode", "-halt-on-error", tex.name],
+    run = subprocess.run([_engine(), "-no-shell-escape", "-interaction=nonstopmode",
+                          "-halt-on-error", tex.name],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
     errors = [line for line in log.splitlines() if line.startswith("!")]
     assert run.returncode == 0 and not errors, "\n".join(errors) + "\n" + run.stdout[-2000:]
     assert (tmp_path / "doc.dvi").stat().st_size > 0
+    return log
 
 
 def test_latex_of_every_cookbook_result_compiles(tmp_path):
@@ -70,6 +74,17 @@ def test_jupyter_display_math_compiles(tmp_path):
              matcalc.grad(matcalc.Norm(X) ** 2 + sympy.Trace(matcalc.elementwise(sympy.exp, X)),
                           X)._repr_latex_()]
     _compile("\n\n".join(shown), tmp_path)
+
+
+def test_names_that_are_tex_compile_as_text(tmp_path):
+    r"""Symbols named \input{…}, \write18{…}, \openout…, \catcode…: the document compiles,
+    no file is read or written and no command is asked for (shell escape is off as well)."""
+    (tmp_path / "secret.tex").write_text("\\message{LEAKED}\n", encoding="utf-8")
+    log = _compile("\n\n".join(s for name in HOSTILE_NAMES for s in hostile_latex(name)),
+                   tmp_path)
+    assert "LEAKED" not in log and "/etc/passwd" not in log and "runsystem" not in log
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "doc.aux", "doc.dvi", "doc.log", "doc.tex", "secret.tex"]
 
 
 def test_a_tex_error_is_caught(tmp_path):

@@ -12,30 +12,39 @@ results as (p, q, r, s) arrays with [i, j, k, l] = ∂F_ij/∂X_kl), by a cheape
 - an inverse that is only multiplied is a `solve`; an inverse needed more than once is
   formed once; log det is `slogdet`; a trace or a diagonal of a product never forms the
   product (tr(AB) = Σ A ∘ Bᵀ);
+- det Xᵏ is (det X)ᵏ and log det Xᵏ is k·log|det X| (also through transposes and
+  inverses): Xᵏ is never formed for them;
 - diag(v)·M is broadcasting, I and 1 are never formed inside products; fourth-order
   results are `einsum`s, never Kronecker products;
 - every shared subexpression is computed once and named.
 
-Symbol names that are not plain identifiers are renamed (never pasted into code).
+Names are data, never code (matcalc.printing.code_names): one `Namespace` per module gives
+out every identifier, a symbol's own name appears only in docstrings, escaped like every
+string in generated code by `python_literal`, and `check_module` refuses (as a bug) a module
+that is anything but its imports and functions.
+
+JAX computes in float32 unless its 64-bit mode is on: generated JAX code raises then (it
+never changes JAX's configuration), and `lambdify` runs it in JAX's thread-local 64-bit mode.
 """
 
 from __future__ import annotations
 
-import keyword
 import linecache
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import singledispatchmethod
 
 import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from .. import plan
-from ..errors import MatcalcError, NoRuleError, VariableError
-from ..limits import MAX_RESULT_DEPTH, bounded
+from ..errors import MatcalcError, NoRuleError, OptionError, VariableError
+from ..limits import MAX_RESULT_DEPTH, bounded, spend
 from ..nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm, Unvec, Vec,
                      is_one_by_one, normalise, sigmoid, softplus)
-from ..tensor4 import FourthOrder, SquareProduct, map_factors
+from ..tensor4 import DyadicProduct, FourthOrder, SquareProduct, map_factors
+from .code_names import (CHECK_LOCALS, CHECK_PARAMETERS, FIXED_NAMES, Namespace, check_module,
+                         python_fstring, python_literal)
 
 # Operator precedence of generated Python, low to high.
 ADD, MUL, UNARY, POW, ATOM = 1, 2, 3, 4, 5
@@ -132,18 +141,35 @@ class NumPyBackend:
         return {"_sigmoid": _SIGMOID_NUMPY, "_softplus": "def _softplus(x):\n"
                 "    return np.logaddexp(0.0, x)\n"}
 
+    def preconditions(self, function: str) -> list[str]:
+        """Lines that refuse to run where results could not match NumPy's float64."""
+        return []
+
 
 class JaxBackend(NumPyBackend):
+    """JAX computes in float32 unless 64-bit mode is on, ~1e-7 from NumPy: the generated
+    functions refuse to run then (saying how to turn it on) rather than change JAX's
+    process-wide configuration; `lambdify` runs them in JAX's thread-local 64-bit scope."""
     name = "jax"
     xp = "jnp"
     imports = "import jax\nimport jax.numpy as jnp\nimport numpy as np"
     transpose_thin_products = True
 
     def asarray(self, x):
-        return f"jnp.asarray({x})"
+        return f"jnp.asarray({x}, dtype=jnp.float64)"
 
     def scalar_arg(self, x):
-        return f"jnp.asarray({x})"
+        return self.asarray(x)
+
+    def preconditions(self, function):
+        # Read when the function runs or is traced: under jax.jit that is at tracing, and
+        # JAX keys its compilation cache on the 64-bit mode.
+        message = (f"{function} computes in float64, as NumPy does, but JAX is in 32-bit mode "
+                   "(results would differ by about 1e-7): run "
+                   'jax.config.update("jax_enable_x64", True) at startup, or call '
+                   f"{function} inside `with jax.enable_x64(True):`")
+        return ["if jax.dtypes.canonicalize_dtype(jnp.float64) != jnp.float64:",
+                f"    raise RuntimeError({python_literal(message)})"]
 
     def function(self, fn):
         if fn is sigmoid:
@@ -244,6 +270,22 @@ def canonical(e):
         lambda u: sympy.Transpose(sympy.MatPow(u.args[0].arg, u.args[1])))
 
 
+def power_of_base(M) -> tuple:
+    """(B, k) with det M = (det B)ᵏ, peeling transposes (det Mᵀ = det M), inverses
+    (det M⁻¹ = (det M)⁻¹) and integer powers (det Mᵏ = (det M)ᵏ); (M, 1) when there are none.
+    Shrinks M at every step."""
+    k = 1
+    while True:
+        if isinstance(M, sympy.Transpose):
+            M = M.arg
+        elif isinstance(M, sympy.Inverse):
+            M, k = M.arg, -k
+        elif isinstance(M, sympy.MatPow) and M.args[1].is_Integer:
+            M, k = M.args[0], k * int(M.args[1])
+        else:
+            return M, k
+
+
 def _small_power(e):
     """(M, k) for M^k with an integer 0 < |k| ≤ MAX_EXPANDED_POWER, else None."""
     if isinstance(e, sympy.MatPow) and e.args[1].is_Integer and \
@@ -323,7 +365,7 @@ class Lowering:
     """Turns SymPy nodes into statements and Values for one backend. `value(e)` is
     memoised: a node used twice is computed once and named."""
 
-    def __init__(self, backend, names: dict, dims: dict, survey: Survey,
+    def __init__(self, backend, names: dict, dims: dict, survey: Survey, scope: Namespace,
                  shared_products: dict | None = None):
         self.b = backend
         self.product_requests: dict = {}   # product key -> how often it was asked for
@@ -335,27 +377,14 @@ class Lowering:
         self.lines: list[str] = []
         self.memo: dict = {}
         self.helpers: set = set()
-        self.counter = 0
-        self.taken = set(names.values()) | set(dims.values())
+        self.scope = scope      # where temporaries are named
 
     # ---- statements and names
-    def fresh(self, hint="t") -> str:
-        """A new variable name: t0, t1, … or the hint (inv_X), with _ appended until free."""
-        if hint == "t":
-            while f"t{self.counter}" in self.taken:
-                self.counter += 1
-            name = f"t{self.counter}"
-        else:
-            name = hint
-            while name in self.taken or keyword.iskeyword(name):
-                name += "_"
-        self.taken.add(name)
-        return name
-
-    def bind(self, v: Value, hint="t") -> Value:
+    def bind(self, v: Value, hint: str | None = None) -> Value:
+        """v named: a temporary t0, t1, … or the hint (inv_X) made free in the scope."""
         if re.fullmatch(r"[A-Za-z_]\w*|-?[.\d]+(e[-+]?\d+)?", v.code):
             return v
-        name = self.fresh(hint)
+        name = self.scope.temporary() if hint is None else self.scope.fresh(hint)
         self.lines.append(f"{name} = {v.code}")
         return replace(v, code=name, prec=ATOM, transpose_of=None, column=None)
 
@@ -373,6 +402,7 @@ class Lowering:
     def value(self, e) -> Value:
         v = self.memo.get(e)
         if v is None:
+            spend("generating code")
             v = self.lower(e)
             if self.survey.uses.get(e, 0) > 1 and v.kind != ZERO:
                 v = self.bind(v)
@@ -487,16 +517,37 @@ class Lowering:
 
     @lower.register(sympy.Determinant)
     def _det(self, e):
-        return Value(self.b.linalg("det", self.dense(self.value(e.arg)).code), SCALAR)
+        base, k = power_of_base(e.arg)
+        if base == e.arg:
+            return Value(self.b.linalg("det", self.dense(self.value(e.arg)).code), SCALAR)
+        det = self.value(sympy.Determinant(base))
+        if k == 1:
+            return det
+        if k == -1:
+            return Value(f"1 / {det.wrapped(POW)}", SCALAR, (), MUL)
+        return power(det, self.value(sympy.Integer(k)))
 
     def log_det(self, M) -> Value:
-        """log det M from slogdet: log(sign) + log|det M| (NaN for a negative determinant)."""
-        s = self.bind(Value(self.b.linalg("slogdet", self.dense(self.value(M)).code), SCALAR),
-                      self._hint("slogdet", M))
-        return Value(f"{s.code}[1] + {self.b.xp}.log({s.code}[0])", SCALAR, (), ADD)
+        """log det M from slogdet: log|det M| + log(sign) (NaN for a negative determinant);
+        for M = Bᵏ (up to transposes): k·log|det B| + log(signᵏ), never forming Bᵏ."""
+        base, k = power_of_base(M)
+        s = self.slogdet(base)
+        magnitude = scale(str(k), Value(f"{s.code}[1]", SCALAR))
+        if k % 2 == 0:  # signᵏ = 1
+            return magnitude
+        return join_sum([magnitude, Value(f"{self.b.xp}.log({s.code}[0])", SCALAR)])
 
-    def _hint(self, prefix, M):
-        return f"{prefix}_{self.names[M]}" if M in self.names else "t"
+    def slogdet(self, M) -> Value:
+        """(sign, log|det M|) of M, computed once and named."""
+        key = ("slogdet", M)
+        if key not in self.memo:
+            self.memo[key] = self.bind(
+                Value(self.b.linalg("slogdet", self.dense(self.value(M)).code), SCALAR),
+                self._hint("slogdet", M))
+        return self.memo[key]
+
+    def _hint(self, prefix, M) -> str | None:
+        return f"{prefix}_{self.names[M]}" if M in self.names else None
 
     @lower.register(Norm)
     def _norm(self, e):
@@ -1032,26 +1083,6 @@ def _apply_scalars(out: Value, scalars) -> Value:
 
 # --------------------------------------------------------------------------- modules
 
-_RESERVED = {"np", "jnp", "jax", "torch", "math", "eps", "seed", "f"}
-
-
-def _identifiers(symbols) -> dict:
-    """A safe Python identifier for each symbol: its name where that is one, else argN."""
-    names, used = {}, set()
-    for s in symbols:
-        name = s.name
-        ok = name.isidentifier() and name.isascii() and not keyword.iskeyword(name) and \
-            name not in _RESERVED and not name.startswith("_") and \
-            not re.fullmatch(r"t\d+", name) and name not in used
-        if not ok:
-            k = len(names)
-            while f"arg{k}" in used:
-                k += 1
-            name = f"arg{k}"
-        names[s] = name
-        used.add(name)
-    return names
-
 
 @dataclass(frozen=True)
 class Output:
@@ -1093,10 +1124,27 @@ def _symbols_of(obj) -> set:
     return obj.free_symbols
 
 
-class ModuleWriter:
-    """Writes the functions of one generated module for one backend and argument list."""
+def _function_names(name: str) -> tuple:
+    """The names of the functions a module may define: name, {name}_and_grad and
+    check_{name}_and_grad, each free of FIXED_NAMES."""
+    if not (isinstance(name, str) and name.isascii() and name.isidentifier()):
+        raise OptionError(f"function name {name!r} is not a Python identifier (ASCII letters, "
+                          "digits and _, not starting with a digit)")
+    names = (name, f"{name}_and_grad", f"check_{name}_and_grad")
+    for n in names:
+        if n in FIXED_NAMES:
+            raise OptionError(f"function name {name!r} cannot be used: {n} is "
+                              f"{FIXED_NAMES[n]}")
+    return names
 
-    def __init__(self, args, backend: str):
+
+class ModuleWriter:
+    """Writes the functions of one generated module for one backend, argument list and
+    function name. Every identifier comes from its `namespace`: the arguments' (`names`),
+    the dimensions' (`dimension_names`) and each function's temporaries; `written` records
+    each function's parameters and the names it may bind, for `check_module`."""
+
+    def __init__(self, args, backend: str, name: str = "f"):
         if backend not in BACKENDS:
             raise MatcalcError(f"unknown backend {backend!r}: use one of "
                                f"{', '.join(BACKENDS)}")
@@ -1107,10 +1155,23 @@ class ModuleWriter:
                 raise VariableError(f"argument {a} is not a MatrixSymbol or a Symbol")
         if len({a.name for a in self.args}) != len(self.args):
             raise VariableError("two arguments have the same name")
-        self.names = _identifiers(self.args)
+        self.function_names = _function_names(name)
+        self.namespace = Namespace(FIXED_NAMES.keys() | set(self.function_names))
+        self.names = {a: self.namespace.identifier(a.name, f"arg{i}")
+                      for i, a in enumerate(self.args)}
+        self.dimension_names: dict = {}  # symbol dimensions of the arguments that are not one
+        for M in self.args:
+            for d in (M.shape if isinstance(M, MatrixSymbol) else ()):
+                d = sympy.sympify(d)
+                if d.is_Symbol and d not in self.names and d not in self.dimension_names:
+                    self.dimension_names[d] = self.namespace.identifier(
+                        d.name, f"dim{len(self.dimension_names)}")
         self.dimension_args = {a for a in self.args if isinstance(a, Symbol) and any(
             a in sympy.sympify(d).free_symbols for m in self.args
             if isinstance(m, MatrixSymbol) for d in m.shape)}
+        self.helpers: set = set()
+        self.helper_order: list = []
+        self.written: dict = {}   # function name -> (parameters, names it may bind)
 
     def note_dimensions(self, objs) -> None:
         """Symbol arguments that are dimensions somewhere in objs are integers."""
@@ -1124,30 +1185,55 @@ class ModuleWriter:
             if isinstance(o, FourthOrder):
                 shape_symbols |= {s for d in o.shape for s in sympy.sympify(d).free_symbols}
         self.dimension_args |= {a for a in self.args if a in shape_symbols}
-        self.helpers: set = set()
 
     def dims(self) -> tuple[dict, list]:
         """Dimension symbol -> identifier, and the lines that read them off the arguments."""
-        dims, lines = {}, []
-        for a in self.args:
-            if a in self.dimension_args:
-                dims[a] = self.names[a]
-        used = set(self.names.values())
+        dims = {a: self.names[a] for a in self.args if a in self.dimension_args}
+        lines = []
         for M in self.args:
             if not isinstance(M, MatrixSymbol):
                 continue
             for axis, d in enumerate(M.shape):
                 d = sympy.sympify(d)
                 if d.is_Symbol and d not in dims:
-                    name = d.name if d.name.isidentifier() and d.name.isascii() and \
-                        d.name not in used and not keyword.iskeyword(d.name) and \
-                        d.name not in _RESERVED else f"dim{len(dims)}"
-                    dims[d] = name
-                    used.add(name)
-                    lines.append(f"{name} = {self.names[M]}.shape[{axis}]")
+                    dims[d] = self.dimension_names[d]
+                    lines.append(f"{dims[d]} = {self.names[M]}.shape[{axis}]")
         return dims, lines
 
-    def function(self, name: str, outputs: list[Output], doc: str) -> str:
+    def renamed(self, obj):
+        """obj with every argument and dimension renamed to its identifier (for docstrings)."""
+        scalars = {s: Symbol(i, **s.assumptions0) for s, i in
+                   [*self.dimension_names.items(), *self.names.items()]
+                   if isinstance(s, Symbol) and i != s.name}
+        subs = dict(scalars)
+        for M, i in self.names.items():
+            if isinstance(M, MatrixSymbol):
+                shape = [sympy.sympify(d).xreplace(scalars) for d in M.shape]
+                if i != M.name or shape != list(M.shape):
+                    subs[M] = M.func(i, *shape)
+        return _substituted(obj, subs) if subs else obj
+
+    def describe(self, obj) -> str:
+        """obj as text, in the identifiers of the code."""
+        from .text import text
+        obj = self.renamed(_prepare_for_doc(obj))
+        return obj.text() if isinstance(obj, FourthOrder) else text(obj)
+
+    def renaming_note(self) -> str:
+        """A docstring paragraph giving the name of each symbol whose identifier is not its
+        name, as a Python literal ("" when there is none)."""
+        pairs = [f"{i} is {s.name!r}" for s, i in [*self.names.items(),
+                                                     *self.dimension_names.items()]
+                 if i != s.name]
+        return "\n\n    Symbols renamed: " + "; ".join(pairs) + "." if pairs else ""
+
+    def define(self, name: str, signature: str, summary: str, body: list[str]) -> str:
+        """def name(signature): with the docstring summary (and renaming note) and body."""
+        doc = python_literal(summary + self.renaming_note(), triple=True)
+        return "\n".join([f"def {name}({signature}):", "    " + doc]
+                         + ["    " + line for line in body]) + "\n"
+
+    def function(self, name: str, outputs: list[Output], summary: str) -> str:
         objs = [_prepare(o.obj) for o in outputs]
         self.note_dimensions(objs)
         free = set()
@@ -1167,18 +1253,20 @@ class ModuleWriter:
         # A dry run counts the planned products (sub-chains are not SymPy nodes, so the
         # survey cannot see that f's xᵀ(Ax) and the gradient's Ax + Aᵀx share Ax); the
         # real run names each product needed more than once.
-        dry = Lowering(self.b, self.names, dims, survey)
+        dry = Lowering(self.b, self.names, dims, survey, self.namespace.scope())
         for o in objs:
             self._output(dry, o)
-        low = Lowering(self.b, self.names, dims, survey, shared_products=dry.product_requests)
-        body = self._arguments(dims, dim_lines)
+        scope = self.namespace.scope()
+        low = Lowering(self.b, self.names, dims, survey, scope,
+                       shared_products=dry.product_requests)
+        body = self.b.preconditions(name) + self._arguments(dims, dim_lines)
         results = [self._output(low, o) for o in objs]
         self.helpers |= low.helpers
         body += low.lines
         body.append("return " + ", ".join(results))
-        sig = ", ".join(self.names[a] for a in self.args)
-        lines = [f"def {name}({sig}):", f'    """{doc}"""'] + ["    " + line for line in body]
-        return "\n".join(lines) + "\n"
+        params = [self.names[a] for a in self.args]
+        self.written[name] = (params, set(dims.values()) | scope.given)
+        return self.define(name, ", ".join(params), summary, body)
 
     def _arguments(self, dims, dim_lines) -> list[str]:
         lines = []
@@ -1200,8 +1288,8 @@ class ModuleWriter:
                 x = self.names[a]
                 expected = ", ".join(_dim_code(sympy.sympify(d), dims) for d in a.shape)
                 text = " x ".join(_dim_code(sympy.sympify(d), dims) for d in a.shape)
-                lines.append(f'assert tuple({x}.shape) == ({expected}), '
-                             f'f"{x} must be {text}, got {{tuple({x}.shape)}}"')
+                message = python_fstring(f"{x} must be {text}, got ", f"tuple({x}.shape)")
+                lines.append(f"assert tuple({x}.shape) == ({expected}), {message}")
         return lines
 
     def _output(self, low: Lowering, obj) -> str:
@@ -1222,7 +1310,7 @@ class ModuleWriter:
             else:
                 spec = "ij,kl->ijkl"
                 A, B = low.dense(low.value(t.M)), low.dense(low.value(t.K))
-            term = Value(self.b.call("einsum", f'"{spec}"', A.code, B.code), DENSE)
+            term = Value(self.b.call("einsum", python_literal(spec), A.code, B.code), DENSE)
             parts.append(scale(c.wrapped(MUL), term) if t.coeff != 1 else term)
         if not parts:
             p, q, r, s = (low.dim(d) for d in J.shape)
@@ -1231,12 +1319,15 @@ class ModuleWriter:
         for projection, axes in ((J.projection, "(2, 3)"), (J.left, "(0, 1)")):
             if projection is not None:
                 self.helpers.add("_project")
-                out = Value(f'_project({out.code}, "{projection}", {axes})', DENSE)
+                out = Value(f"_project({out.code}, {python_literal(projection)}, {axes})",
+                            DENSE)
         return out.code
 
     def preamble(self) -> str:
+        """The helper functions the written functions call (recorded in `helper_order`)."""
         helpers = self.b.helpers()
         blocks = []
+        self.helper_order = []
         for h in sorted(self.helpers):
             if h == "_power":
                 blocks.append(self.b.eigen_power())
@@ -1246,14 +1337,25 @@ class ModuleWriter:
                 blocks.append(_templated(_PROJECT, self.b))
             elif h in helpers:
                 blocks.append(helpers[h])
+            else:
+                continue
+            self.helper_order.append(h)
         return "\n\n".join(blocks)
 
 
-def _describe(obj) -> str:
-    from .text import text
-    s = obj.text() if isinstance(obj, FourthOrder) else text(obj)
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+def _substituted(obj, subs: dict):
+    """obj with symbols replaced: an expression by xreplace, a FourthOrder field by field."""
+    if isinstance(obj, sympy.Basic):
+        return obj.xreplace(subs)
+    if isinstance(obj, tuple):
+        return tuple(_substituted(o, subs) for o in obj)
+    if isinstance(obj, (FourthOrder, SquareProduct, DyadicProduct)):
+        return replace(obj, **{f.name: _substituted(getattr(obj, f.name), subs)
+                               for f in fields(obj)})
+    return obj
 
+
+# --------------------------------------------------------------------------- entry points
 
 @bounded(bound=MAX_RESULT_DEPTH)
 def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
@@ -1263,7 +1365,12 @@ def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
     obj: an expression (scalar or matrix), a FourthOrder or a Derivation.
     args: the symbols (MatrixSymbol or Symbol) the function takes, in order; dimensions are
         read off the arrays. A Symbol that is a dimension of an argument is an integer.
-    backend: "numpy", "jax" or "torch" (the module imports it; matcalc does not).
+        A symbol keeps its name as the parameter's when that is a plain ASCII identifier
+        the module does not use otherwise; else it gets one (float → float_, Σ → Sigma,
+        anything unspellable → argN), and the docstrings give its name as a literal.
+    backend: "numpy", "jax" or "torch" (the module imports it; matcalc does not). JAX code
+        computes in float64 and raises RuntimeError in JAX's 32-bit mode (the default).
+    name: the function's name, an ASCII identifier that is no builtin or keyword.
     grad: a variable X: the module also defines `{name}_and_grad(...)` returning
         (f, ∂f/∂X) with shared work, and `check_{name}_and_grad(..., eps, seed)`, the
         relative error of ⟨∂f/∂X, V⟩ against central differences along a random V (not
@@ -1289,25 +1396,24 @@ def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
 
 
 def _generate(obj, args, backend, name, grad, symmetric, diagonal):
-    """(source, writer) for codegen and lambdify."""
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise MatcalcError(f"function name {name!r} is not a Python identifier")
-    writer = ModuleWriter(args, backend)
+    """(source, writer) for codegen and lambdify; the source has passed `check_module`."""
+    writer = ModuleWriter(args, backend, name)
     sig = ", ".join(writer.names[a] for a in writer.args)
-    functions = [writer.function(name, [Output(obj, "f")],
-                                 f"{name}({sig}) = {_describe(_prepare_for_doc(obj))}")]
+    formula = writer.describe(obj)
+    functions = [writer.function(name, [Output(obj, "f")], f"{name}({sig}) = {formula}")]
     if grad is not None:
         from ..derivative import grad as gradient
         G = gradient(obj, grad, symmetric=symmetric, diagonal=diagonal)
         functions.append(writer.function(
             f"{name}_and_grad", [Output(obj, "f"), Output(G, "grad")],
-            f"({name}, ∂{name}/∂{grad.name}) = ({_describe(_prepare_for_doc(obj))}, "
-            f"{_describe(G)})"))
+            f"({name}, ∂{name}/∂{writer.describe(grad)}) = ({formula}, {writer.describe(G)})"))
         if symmetric != "entries":  # that gradient is no directional derivative
             functions.append(_check_function(writer, name, grad, symmetric, diagonal))
     preamble = writer.preamble()
     parts = [writer.b.imports + "\n"] + ([preamble] if preamble else []) + functions
-    return "\n\n".join(parts), writer
+    source = "\n\n".join(parts)
+    check_module(source, writer)
+    return source, writer
 
 
 def _prepare_for_doc(obj):
@@ -1318,12 +1424,14 @@ def _prepare_for_doc(obj):
 
 def _check_function(writer: ModuleWriter, name: str, X, symmetric, diagonal) -> str:
     """check_{name}_and_grad: ⟨G, V⟩ against central differences along a random V
-    (symmetric V for symmetric=True, diagonal V for diagonal=True)."""
+    (symmetric V for symmetric=True, diagonal V for diagonal=True). Its parameters and
+    locals beyond the arguments are CHECK_PARAMETERS and CHECK_LOCALS."""
     from ..nodes import is_symmetric_symbol
     if X not in writer.names:
         raise VariableError(f"the gradient variable {X} is not among the arguments")
     b, x = writer.b, writer.names[X]
-    sig = ", ".join(writer.names[a] for a in writer.args)
+    params = [writer.names[a] for a in writer.args]
+    sig = ", ".join(params)
     shape = f"tuple({x}.shape)" if isinstance(X, MatrixSymbol) else "()"
     lines = []
     if isinstance(X, MatrixSymbol):
@@ -1346,10 +1454,12 @@ def _check_function(writer: ModuleWriter, name: str, X, symmetric, diagonal) -> 
               f"exact = float({b.xp}.sum(_G * _V))",
               f"numeric = float(({name}({step['+']}) - {name}({step['-']})) / (2 * eps))",
               "return abs(exact - numeric) / max(1.0, abs(exact), abs(numeric))"]
-    doc = (f'"""Relative error of ⟨∂{name}/∂{x}, V⟩ against central differences of {name} '
-           'along a random\n    direction V; about 1e-8 when the gradient is right."""')
-    return "\n".join([f"def check_{name}_and_grad({sig}, eps=1e-6, seed=0):", "    " + doc]
-                     + ["    " + line for line in lines]) + "\n"
+    check = f"check_{name}_and_grad"
+    summary = (f"Relative error of ⟨∂{name}/∂{x}, V⟩ against central differences of {name} "
+               "along a random\n    direction V; about 1e-8 when the gradient is right.")
+    writer.written[check] = (params + list(CHECK_PARAMETERS), set(CHECK_LOCALS))
+    return writer.define(check, f"{sig}, eps=1e-6, seed=0", summary,
+                         b.preconditions(check) + lines)
 
 
 @bounded(bound=MAX_RESULT_DEPTH)
@@ -1358,7 +1468,9 @@ def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
     """A Python function computing obj (or, with grad=X, returning (f, ∂f/∂X)).
 
     The function is the one `codegen` writes, compiled from that source; for JAX it is
-    `jax.jit`-compiled unless jit=False. JAX and PyTorch are imported only here.
+    `jax.jit`-compiled unless jit=False, and runs in JAX's 64-bit mode, which it sets for
+    the call and the calling thread only (JAX's configuration is left as it is). JAX and
+    PyTorch are imported only here.
 
     >>> import numpy as np, sympy, matcalc
     >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
@@ -1372,17 +1484,30 @@ def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict = {"__name__": "matcalc_generated"}
     try:
-        exec(compile(source, filename, "exec"), namespace)  # our own generated text
+        exec(compile(source, filename, "exec"), namespace)  # our own text, checked
     except ImportError as err:
         raise MatcalcError(f"the {backend} backend needs {err.name}: "
                            f"pip install {err.name}") from None
-    fn = namespace["f_and_grad" if grad is not None else "f"]
-    fn.__matcalc_source__ = source
-    if backend == "jax" and jit:
+    fn = namespace[writer.function_names[1 if grad is not None else 0]]
+    if backend == "jax":
         import jax
-        static = [i for i, a in enumerate(writer.args) if a in writer.dimension_args]
-        fn = jax.jit(fn, static_argnums=static)
+        if jit:
+            static = [i for i, a in enumerate(writer.args) if a in writer.dimension_args]
+            fn = jax.jit(fn, static_argnums=static)
+        fn = _in_64_bit_mode(jax, fn)
+    fn.__matcalc_source__ = source
     return fn
+
+
+def _in_64_bit_mode(jax, fn):
+    """fn called in JAX's 64-bit mode, set for the call and the calling thread only: the
+    scoped `jax.enable_x64` (JAX ≥ 0.8; `jax.experimental.enable_x64` before), which JAX
+    includes in its jit cache key. It wraps the jit-compiled function, since jit reads the
+    mode (and casts float64 arguments to float32) before the function's body runs."""
+    scoped = getattr(jax, "enable_x64", None)
+    if scoped is None:
+        from jax.experimental import enable_x64 as scoped
+    return scoped(True)(fn)
 
 
 __all__ = ["codegen", "lambdify"]

@@ -3,15 +3,22 @@ r"""Paper-ready LaTeX: \operatorname{tr}, \det, X^{-1}, X^{-\top}, \odot, \otime
 Contract: `latex(obj, transpose="top", bold=False)` returns LaTeX math (no $…$); it never
 changes obj. `transpose` chooses the transpose mark (`"top"` -> ^{\top}, `"T"` -> ^{T},
 `"intercal"` -> ^{\intercal}); `bold=True` sets matrices in \mathbf.
+
+Names print as themselves, never as TeX: SymPy's conventions stay (alpha -> \alpha,
+x_1 -> x_{1}, xhat -> \hat{x}), but every character TeX reads as markup is escaped
+(\input{f} -> \backslash{}input\{f\}), including in a name with braces, which SymPy
+would paste verbatim as raw LaTeX. Every name (matrices, scalars, dimensions, functions)
+passes through `MatrixLatexPrinter._deal_with_super_sub` and `tex_name`.
 """
 
 from __future__ import annotations
 
 import sympy
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, translate
 
 from ..errors import OptionError
-from ..limits import MAX_RESULT_DEPTH, bounded
+from ..limits import MAX_RESULT_DEPTH, bounded, spend
 from ..nodes import MatrixDifferential, is_one_by_one, sympified
 from ..tensor4 import FourthOrder, SquareProduct
 from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, ordered_terms,
@@ -19,10 +26,33 @@ from .common import (LATEX_FUNCTION_NAMES, is_base, is_operand, norm_subscript, 
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
+#: TeX's special characters, written in math mode so that they print as themselves.
+_TEX_ESCAPES = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+                "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\text{\textasciicircum}",
+                "~": r"\text{\textasciitilde}"}
+
+
+def tex_name(name: str) -> str:
+    r"""name as math-mode TeX that prints its characters literally and runs no command.
+
+    TeX's special characters are escaped; a character Python would not print (a newline, a
+    NUL) is written as its Python escape, \n, \x00 (the ^^ notation could spell a command).
+
+    >>> from matcalc.printing.latex import tex_name
+    >>> print(tex_name(r"\input{a_b}"))
+    \backslash{}input\{a\_b\}
+    """
+    return "".join(_TEX_ESCAPES.get(c) or (c if c.isprintable() else
+                                           _TEX_ESCAPES["\\"] + repr(c)[2:-1])
+                   for c in name)
+
 
 class MatrixLatexPrinter(LatexPrinter):
     """SymPy's LatexPrinter with the notation of matrix-calculus papers."""
 
+    def _print(self, expr, **kwargs) -> str:
+        spend("printing")
+        return super()._print(expr, **kwargs)
 
     def __init__(self, transpose: str = "top", bold: bool = False):
         if transpose not in _MARKS:
@@ -40,8 +70,23 @@ class MatrixLatexPrinter(LatexPrinter):
                 return method(e, **options)
         return self.emptyPrinter(e)
 
+    def _deal_with_super_sub(self, string: str, style: str = "plain") -> str:
+        r"""A name as SymPy writes it (alpha -> \alpha, x_1^2 -> x^{2}_{1}), each piece
+        escaped by `tex_name` before SymPy's `translate` reads it: the one place where
+        symbols, matrix symbols, dimensions and function names become LaTeX."""
+        base, supers, subs = split_super_sub(string)
+        name = translate(tex_name(base))
+        if style == "bold":
+            name = rf"\mathbf{{{name}}}"
+        for mark, pieces in (("^", supers), ("_", subs)):
+            if pieces:
+                name += mark + "{" + " ".join(translate(tex_name(p)) for p in pieces) + "}"
+        return name
+
     def _matrix_name(self, name: str) -> str:
         s = self._print(sympy.Symbol(name))
+        if "^" in s:  # X__a -> {X^{a}}: a base of ^{-1} or ^{\top}, not a double superscript
+            s = f"{{{s}}}"
         return rf"\mathbf{{{s}}}" if self.bold else s
 
     def _wrap(self, e) -> str:
@@ -130,7 +175,7 @@ class MatrixLatexPrinter(LatexPrinter):
         return rf"{self._function_name(name)}\left({arg}\right)"
 
     def _function_name(self, name: str) -> str:
-        return LATEX_FUNCTION_NAMES.get(name, rf"\operatorname{{{name}}}")
+        return LATEX_FUNCTION_NAMES.get(name) or rf"\operatorname{{{tex_name(name)}}}"
 
     def _print_sigmoid(self, e, exp=None):
         s = rf"\sigma\left({self._print(e.args[0])}\right)"

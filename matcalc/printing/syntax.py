@@ -8,14 +8,17 @@ so the text stands alone without a `symbols=` mapping.
 
 from __future__ import annotations
 
+import re
+
 import sympy
 from sympy import MatrixSymbol, Symbol
 
 from ..errors import NoRuleError
 from ..extract import unvec_seed
-from ..limits import MAX_RESULT_DEPTH, bounded
+from ..limits import MAX_RESULT_DEPTH, bounded, spend
 from ..nodes import (Adjugate, Elementwise, Kronecker, MatrixDifferential, Norm,
-                     SymmetricMatrixSymbol, Unvec, Vec, sigmoid, softplus, sympified)
+                     SymmetricMatrixSymbol, Unvec, Vec, short, sigmoid, softplus, sympified)
+from ..parser import ENTRYWISE, FUNCTIONS, RESERVED
 from .common import join_signed, ordered_terms
 
 # Binding strength of the grammar's levels (matcalc.parser.GRAMMAR); as in MATLAB, powers
@@ -60,9 +63,9 @@ def declarations(obj) -> list[str]:
                 continue
             r, c = (_dimension(d, s) for d in s.shape)
             kind = "symmetric " if isinstance(s, SymmetricMatrixSymbol) else ""
-            lines.append(f"{s.name}: {kind}{r} x {c}")
+            lines.append(f"{_name(s)}: {kind}{r} x {c}")
         elif not _is_dimension(s, obj):
-            lines.append(f"{s.name}: scalar")
+            lines.append(f"{_name(s)}: scalar")
     return lines
 
 
@@ -70,7 +73,7 @@ def _dimension(d, s) -> str:
     if not (d.is_Integer or d.is_Symbol):
         raise NoRuleError(f"cannot declare {s.name}: dimension {d} is neither a number nor a "
                           "name", construct="input syntax of a compound dimension")
-    return str(d)
+    return str(d) if d.is_Integer else _name(d)
 
 
 def _is_dimension(s, obj) -> bool:
@@ -87,10 +90,25 @@ def _call(name, *args) -> tuple[str, int]:
     return f"{name}({', '.join(_print(a)[0] for a in args)})", ATOM
 
 
+def _name(s) -> str:
+    """A symbol's name, when the syntax can write it: a name the parser reads as this symbol
+    (a letter, then letters, digits and _; no function or reserved name). Anything else
+    would read back as another expression ('x y', "x'*x"), so it is refused."""
+    name = s.name
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or name in FUNCTIONS or \
+            name in ENTRYWISE or name in RESERVED or name == "eye":
+        raise NoRuleError(f"the name {short(repr(name))} cannot be written in the input "
+                          "syntax, which reads it as something else (names are a letter "
+                          "followed by letters, digits and _, and no function's name)",
+                          construct="input syntax for the name")
+    return name
+
+
 def _print(e) -> tuple[str, int]:
     """(text, level): the level says how tightly the text binds."""
+    spend("printing")
     if isinstance(e, (MatrixSymbol, Symbol)):
-        return e.name, ATOM
+        return _name(e), ATOM
     if isinstance(e, sympy.Integer):
         return (str(e), ATOM) if e >= 0 else (str(e), UNARY)
     if isinstance(e, sympy.Rational):
