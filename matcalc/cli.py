@@ -1,7 +1,9 @@
 """The command line: `matcalc "tr(inv(X))" --wrt X`; with no expression, the shell.
 
 Argument parsing over the public API, no math here. Exit status: 0 done, 1 a construct
-matcalc has no rule for, 2 bad input (syntax, shapes, options), 3 the numeric check failed.
+matcalc has no rule for, 2 bad input (syntax, shapes, options) or a bound passed (the time
+limit, nesting deeper than the recursion limit allows), 3 the numeric check failed,
+141 (128 + SIGPIPE, as for a Unix tool) the reader closed the output (`| head -1`), quietly.
 Errors are one message on stderr (with the offending text and a caret), never a traceback;
 MATCALC_DEBUG=1 shows the traceback of an internal error.
 """
@@ -157,8 +159,8 @@ def _parser() -> argparse.ArgumentParser:
                "  matcalc \"C: symmetric n x n; logdet(C)\" --wrt C --steps\n"
                "  matcalc \"x'*A*x\" --wrt x --hessian --check\n"
                "  matcalc \"logdet(X)\" --numpy > logdet.py\n"
-               "exit status: 0 done, 1 unsupported construct, 2 bad input, "
-               "3 numeric check failed",
+               "exit status: 0 done, 1 unsupported construct, 2 bad input or a limit "
+               "passed, 3 numeric check failed, 141 output pipe closed",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("expression", nargs="?", help="the expression, e.g. \"tr(inv(X))\"")
     p.add_argument("--wrt", metavar="NAME",
@@ -181,9 +183,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--diagonal", action="store_true", help="only the diagonal is free")
     p.add_argument("--check", action="store_true",
                    help="verify by finite differences and print the largest error")
+    p.add_argument("--time-limit", metavar="SECONDS", type=_seconds, default=10.0,
+                   help="the time one derivation may take (default 10; 'none': no limit); "
+                        "past it, exit 2 with a message naming what grew")
     p.add_argument("--version", action="store_true", help="print the version")
     p.set_defaults(format="text")
     return p
+
+
+def _seconds(s):
+    if s.lower() == "none":
+        return None
+    try:
+        value = float(s)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"--time-limit {s}: give a positive number of "
+                                         "seconds or 'none'")
+    return value
 
 
 def _bad_symmetric(s):
@@ -214,6 +232,14 @@ def _expression_last(argv):
     return [a for a in argv if a not in expressions] + ["--"] + expressions
 
 
+def _output_closed() -> int:
+    """The reader of stdout is gone (`matcalc … | head -1`): stop quietly, exit 141 as a
+    Unix tool killed by SIGPIPE does. stdout becomes /dev/null, so that Python's flush at
+    exit has no closed pipe to complain about."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + 13  # 13 is SIGPIPE
+
+
 def main(argv=None) -> int:
     argv = _expression_last(list(sys.argv[1:] if argv is None else argv))
     parser = _parser()
@@ -230,15 +256,24 @@ def main(argv=None) -> int:
         except PackageNotFoundError:  # pragma: no cover (run from a source tree)
             print("matcalc (not installed)")
         return EXIT_OK
+    from .limits import budget
     if args.expression is None:
         from .shell import Shell
-        return Shell().run()
+        try:
+            with budget(seconds=args.time_limit):
+                return Shell().run()
+        except BrokenPipeError:
+            return _output_closed()
     from .errors import MatcalcError
     try:
         query = Query(args.expression, wrt=args.wrt, symbols=parse_declarations(args.let),
                       symmetric=args.symmetric, diagonal=args.diagonal, hessian=args.hessian,
                       steps=args.steps, check=args.check, format=args.format)
-        print(answer(query))
+        with budget(seconds=args.time_limit):
+            out = answer(query)
+        print(out, flush=True)  # a closed pipe is found here, not at exit
+    except BrokenPipeError:
+        return _output_closed()
     except MatcalcError as err:
         print(f"matcalc: error: {err}", file=sys.stderr)
         return exit_status(err)

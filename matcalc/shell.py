@@ -1,8 +1,8 @@
 """The interactive shell: `matcalc` with no arguments.
 
 Line editing and history come from the standard library's readline where the platform
-has it (history in ~/.matcalc_history, or $MATCALC_HISTORY). No math here: each line
-becomes a `matcalc.cli.Query`.
+has it (history in ~/.matcalc_history, or $MATCALC_HISTORY; the file is private to its
+owner, mode 0600). No math here: each line becomes a `matcalc.cli.Query`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ Derivatives (matrixcalculus.org syntax; a-g scalars, h-z vectors, A-Z matrices):
   hess x'*A*x wrt x                 the Hessian (also: jac, steps EXPR wrt X)
   tr(inv(X))                        an expression alone: its parsed form and shape
 Settings (each :name toggles or sets; :show lists them):
-  :let C: symmetric n x n           declare symbols (also "A, B: 3 x 3", "t: scalar")
+  :let C: symmetric n x n           declare symbols (also "A, B: 3 x 3; t: scalar")
   :unlet C                          forget a declaration
   :latex  :text  :index             output format
   :numpy  :jax  :torch              output code (f, f_and_grad, a self-check)
@@ -72,7 +72,7 @@ class Shell:
             setattr(self, name, not getattr(self, name))
             return f"{name}: {'on' if getattr(self, name) else 'off'}"
         if name == "let":
-            declared = parse_declarations([rest] if ":" in rest else [_let_words(rest)])
+            declared = _declarations(rest if ":" in rest else _let_words(rest))
             self.declarations.update(declared)
             return "; ".join(f"{n}: {s}" for n, s in declared)
         if name == "unlet":
@@ -154,6 +154,20 @@ def _read(stream) -> str:
     return line
 
 
+def _declarations(text: str) -> tuple:
+    """((name, shape), …) of "C: symmetric n x n; A, B: 3 x 3", checked by the parser just
+    as declarations before an expression are; raises the parser's MatcalcError (caret and
+    all) and returns nothing on error."""
+    import matcalc
+    from .errors import MatcalcError
+    try:
+        matcalc.parse(f"{text}; 0")  # the declarations before a placeholder expression
+    except MatcalcError as err:
+        err.source = text  # the caret under the line as typed, without the placeholder
+        raise
+    return parse_declarations(text.split(";"))
+
+
 def _let_words(rest: str) -> str:
     """":let C symmetric n x n" (no colon): the first word is the name."""
     name, _, shape = rest.strip().partition(" ")
@@ -172,10 +186,17 @@ def _enable_history() -> None:
     except OSError:
         pass
     readline.set_history_length(1000)
+    atexit.register(_save_history, readline, path)
 
-    def save():
-        try:
-            readline.write_history_file(path)
-        except OSError:
-            pass
-    atexit.register(save)
+
+def _save_history(readline, path: str) -> None:
+    """Write readline's history to path, private to its owner (mode 0600) whatever the
+    umask and the library (libedit writes with the umask's mode): a new file is created
+    0600 before any line is in it, an existing one is tightened to 0600."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+        readline.write_history_file(path)
+        os.chmod(path, 0o600)  # a library that writes a new file and renames it
+    except OSError:
+        pass

@@ -12,12 +12,16 @@ from matcalc import cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args, stdin=None):
-    """`matcalc ARGS` (the installed script when there is one, else python -m matcalc)."""
+def command() -> list:
+    """The installed `matcalc` script when there is one, else python -m matcalc."""
     script = Path(sys.executable).parent / "matcalc"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "matcalc"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "matcalc"]
+
+
+def run(*args, stdin=None):
+    """`matcalc ARGS`: its exit status, stdout and stderr."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.run(command + list(args), capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run(command() + list(args), capture_output=True, text=True, cwd=ROOT,
                           timeout=300, env=env, input=stdin)
 
 
@@ -61,6 +65,20 @@ def test_steps_write_the_derivation():
     assert latex.startswith("\\begin{align*}") and "\\text{inverse}" in latex
 
 
+def test_a_closed_pipe_ends_quietly():
+    """`matcalc … --steps | head -1`: the reader goes after one line; matcalc stops with
+    nothing on stderr (no BrokenPipeError, no "Exception ignored") and exit status 141."""
+    # ~200 kB of steps, more than a pipe holds: matcalc is still writing when the reader goes
+    long_sum = " + ".join(f"tr(A{i}*X)" for i in range(60))
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    out = subprocess.Popen(command() + [long_sum, "--wrt", "X", "--steps"], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert out.stdout.readline().startswith(b"d(tr(A0 X) + ")
+    out.stdout.close()
+    assert out.wait(timeout=300) == 141
+    assert out.stderr.read() == b""
+
+
 def test_check_prints_the_largest_error():
     out = run("x'*A*x + sum(exp(x))", "--wrt", "x", "--check")
     assert out.returncode == 0, out.stderr
@@ -90,12 +108,27 @@ def test_a_failed_check_exits_3(monkeypatch, capsys):
     (["tr(X)", "--symmetric", "--diagonal"], 2, "exclude each other"),
     (["inv(X-X)"], 2, "cannot build"),
     (["tr(X)/0"], 2, "division by zero"),
+    (["logdet(X^64+X^63)", "--hessian", "--time-limit", "0.5"], 2,
+     "time budget of 0.5 s ran out while"),
+    (["tr(X)", "--time-limit", "0"], 2, "--time-limit 0: give a positive number"),
+    (["tr(X)", "--time-limit", "soon"], 2, "--time-limit soon"),
 ])
 def test_errors_are_one_message_and_an_exit_status(args, status, words):
     out = run(*args)
     assert out.returncode == status
     assert words in out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_the_time_limit_can_be_lifted():
+    out = run("tr(X*X)", "--time-limit", "none")
+    assert (out.returncode, out.stdout) == (0, "2 Xᵀ\n")
+
+
+def test_det_of_a_high_power_passes_its_check():
+    """det(X⁶⁴) is evaluated as det(X)⁶⁴; from X⁶⁴ formed, the check failed."""
+    out = run("det(X^64)", "--wrt", "X", "--check")
+    assert out.returncode == 0 and "check: ok" in out.stdout, out.stderr
 
 
 def test_syntax_errors_show_a_caret_under_the_column():

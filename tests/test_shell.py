@@ -1,8 +1,10 @@
 """The interactive shell: its commands, and a session driven through a pseudo-terminal the
 way a person types (prompt, line editing, history, Ctrl-D)."""
 
+import atexit
 import os
 import select
+import stat
 import subprocess
 import sys
 import time
@@ -10,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from matcalc.shell import Shell
+import matcalc
+from matcalc.shell import Shell, _enable_history
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "matcalc> "
@@ -46,6 +49,87 @@ def test_errors_are_replies_not_crashes():
     assert shell.execute(":frobnicate").startswith("error: unknown command")
     assert shell.execute("d/dY tr(X)").startswith("error: --wrt Y")
     assert shell.execute("d/dX sin(X)*A").startswith("error: no forward rule")
+
+
+@pytest.mark.parametrize("declaration", [
+    ": 3 x 3", "1X: 3 x 3", "C: symmetric 2 x 3", "C: n x n x n", "C; D: 3 x 3", "C, C: 3 x 3",
+    "n, X: n x n", "C: 3 x", "C: 0 x 3", "C: x"])
+def test_let_refuses_what_the_parser_refuses_and_keeps_nothing(declaration):
+    shell = Shell()
+    shell.execute(":let C: 4 x 4")
+    with pytest.raises(matcalc.MatcalcError) as parsed:
+        matcalc.parse(f"{declaration}; tr(X)")
+    err = parsed.value
+    reply = shell.execute(f":let {declaration}").splitlines()
+    assert reply[0] == f"error: {err.message} (at column {err.column})"
+    assert reply[1:] == [f"  {declaration}", "  " + " " * (err.column - 1) + "^"]
+    assert shell.declarations == {"C": "4 x 4"}
+
+
+def test_let_takes_what_the_parser_takes():
+    """Even what may surprise: the parser reads `C: banana` as a vector of length banana and
+    lets a declaration name a matrix I."""
+    shell = Shell()
+    for declaration, reply in [("C: banana", "C: banana"), ("I: 3 x 3", "I: 3 x 3"),
+                               ("A, B: 3 x 3; t: scalar", "A: 3 x 3; B: 3 x 3; t: scalar")]:
+        matcalc.parse(f"{declaration}; 0")
+        assert shell.execute(f":let {declaration}") == reply
+    assert shell.execute(":let S symmetric n x n") == "S: symmetric n x n"
+    assert shell.execute(":show").endswith(
+        "declared: C: banana; I: 3 x 3; A: 3 x 3; B: 3 x 3; t: scalar; S: symmetric n x n")
+    assert shell.execute(":unlet A, B t").endswith("declared: C: banana; I: 3 x 3; "
+                                                   "S: symmetric n x n")
+    assert shell.execute("d/dS logdet(S)") == "S⁻¹"
+
+
+class _Readline:
+    """Stands in for a readline library that writes its history file with the umask's mode,
+    as libedit does (GNU readline 8 writes 0600 by itself)."""
+
+    def read_history_file(self, path):
+        Path(path).read_text()
+
+    def set_history_length(self, length):
+        pass
+
+    def write_history_file(self, path):
+        Path(path).write_text("d/dX tr(inv(X))\n")
+
+
+def test_the_history_file_is_private(tmp_path, monkeypatch):
+    """Created 0600 whatever the umask, and a history left readable by others is tightened."""
+    history, at_exit = tmp_path / "history", []
+    monkeypatch.setenv("MATCALC_HISTORY", str(history))
+    monkeypatch.setitem(sys.modules, "readline", _Readline())
+    monkeypatch.setattr(atexit, "register", lambda f, *args: at_exit.append((f, args)))
+    umask = os.umask(0o022)
+    try:
+        for mode in (None, 0o644):
+            if mode is not None:
+                history.chmod(mode)
+            _enable_history()
+            f, args = at_exit.pop()
+            f(*args)
+            assert stat.S_IMODE(history.stat().st_mode) == 0o600
+            assert history.read_text() == "d/dX tr(inv(X))\n"
+    finally:
+        os.umask(umask)
+
+
+def test_a_closed_output_pipe_ends_the_shell_quietly():
+    """The reader goes after one reply: the shell stops at the next, with nothing on stderr
+    (no BrokenPipeError, no "Exception ignored") and exit status 141, as `| head -1` expects."""
+    shell = subprocess.Popen([sys.executable, "-m", "matcalc"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                             env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    shell.stdin.write(b"d/dX tr(X)\n")
+    shell.stdin.flush()
+    assert shell.stdout.readline() == b"I\n"
+    shell.stdout.close()
+    shell.stdin.write(b"d/dX tr(X)\n" * 3)
+    shell.stdin.close()
+    assert shell.wait(timeout=300) == 141
+    assert shell.stderr.read() == b""
 
 
 def test_quit():
@@ -132,3 +216,4 @@ def test_a_session_at_the_terminal(tmp_path):
         term.close()
     history = (tmp_path / "history").read_text()
     assert "d/dX tr(inv(X))" in history
+    assert stat.S_IMODE((tmp_path / "history").stat().st_mode) == 0o600
