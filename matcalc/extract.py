@@ -246,9 +246,10 @@ def kronecker_split(H, shapes):
 
 
 def _combine_kronecker(H):
-    """SymPy's combine_kronecker ((A ⊗ B)(C ⊗ D) = AC ⊗ BD, …), traversing with
-    DiagMatrix built by its own constructor: SymPy's traversal rebuilds nodes with
-    Basic.__new__, which leaves a DiagMatrix without its vector and shape."""
+    """SymPy's combine_kronecker ((A ⊗ B)(C ⊗ D) = AC ⊗ BD, …), traversing with DiagMatrix
+    and scalar nodes built by their own constructors (`_rebuild`): SymPy's traversal
+    rebuilds nodes with Basic.__new__, which leaves a DiagMatrix without its vector and
+    shape and a scalar product without its commutativity."""
     def has_kronecker(e):
         return isinstance(e, MatrixExpr) and e.has(sympy.KroneckerProduct)
 
@@ -259,7 +260,12 @@ def _combine_kronecker(H):
 
 
 def _rebuild(cls, *args):
-    return cls(*args) if cls is sympy.DiagMatrix else sympy.Basic.__new__(cls, *args)
+    """A node from new arguments: matrix nodes as SymPy's traversal builds them, but
+    DiagMatrix and scalar nodes (Mul, Trace of …) by their own constructors, which set what
+    Basic.__new__ leaves out (DiagMatrix's vector and shape, Mul's commutativity)."""
+    if cls is sympy.DiagMatrix or not issubclass(cls, MatrixExpr):
+        return cls(*args)
+    return sympy.Basic.__new__(cls, *args)
 
 
 _TRAVERSAL = {**basic_fns, "new": _rebuild}

@@ -105,3 +105,17 @@ def test_kronecker_seed_combined_with_diagonal_matrices():
     D = sympy.DiagMatrix(sympy.DiagonalOf(U))
     f = sympy.log(sympy.Determinant(D * A * A.T * D + Identity(X.shape[0])))
     assert_verified(f, X, symmetric="entries")
+
+
+def test_kronecker_seed_with_scalar_factors_keeps_them_whole():
+    """A seed s t (diag(diag(b bᵀ))) through vec⁻¹((X ⊗ S) vec X): combining its Kronecker
+    products rebuilt the scalar product s t without its commutativity (an AttributeError
+    found by the soak)."""
+    n = X.shape[0]
+    b, y, x = (MatrixSymbol(name, n, 1) for name in "byx")
+    S = matcalc.SymmetricMatrixSymbol("S", n)
+    s, t = sympy.symbols("s t")
+    inner = Trace(y.T * A * x) * Unvec(kronecker(X, S) * Vec(X), n, n)
+    f = s * t * Trace(b.T * sympy.DiagMatrix(sympy.DiagonalOf(inner)) * b)
+    for convention in (False, True, "entries"):
+        assert_verified(f, X, symmetric=convention)
