@@ -183,8 +183,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--diagonal", action="store_true", help="only the diagonal is free")
     p.add_argument("--check", action="store_true",
                    help="verify by finite differences and print the largest error")
-    p.add_argument("--time-limit", metavar="SECONDS", type=_seconds, default=10.0,
-                   help="the time one derivation may take (default 10; 'none': no limit); "
+    p.add_argument("--time-limit", metavar="SECONDS", type=_seconds, default=8.0,
+                   help="the time one derivation may take (default 8; 'none': no limit); "
                         "past it, exit 2 with a message naming what grew")
     p.add_argument("--version", action="store_true", help="print the version")
     p.set_defaults(format="text")
