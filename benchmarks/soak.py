@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-OUTCOMES = ("correct", "no rule", "undefined", "wrong", "crash")
+OUTCOMES = ("correct", "no rule", "over budget", "undefined", "wrong", "crash")
 
 
 def soak(examples: int, seed: int) -> dict:
@@ -31,8 +31,8 @@ def soak(examples: int, seed: int) -> dict:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    outcomes, constructs, by_operator = Counter(), Counter(), Counter()
-    failures, slowest = [], []
+    outcomes, constructs, by_operator, by_task = Counter(), Counter(), Counter(), Counter()
+    failures, slowest, seconds = [], [], []
 
     @hypothesis_seed(seed)
     @settings(max_examples=examples, phases=[Phase.generate], database=None, deadline=None,
@@ -41,7 +41,9 @@ def soak(examples: int, seed: int) -> dict:
     def run(case):
         start = time.perf_counter()
         outcome = classify(case)
-        slowest.append((time.perf_counter() - start, str(case)))
+        seconds.append(time.perf_counter() - start)
+        by_task[case.task, outcome.kind] += 1
+        slowest.append((seconds[-1], str(case)))
         slowest.sort(reverse=True)
         del slowest[5:]
         outcomes[outcome.kind] += 1
@@ -54,7 +56,7 @@ def soak(examples: int, seed: int) -> dict:
 
     run()
     return dict(outcomes=outcomes, constructs=constructs, by_operator=by_operator,
-                failures=failures, slowest=slowest)
+                by_task=by_task, failures=failures, slowest=slowest, seconds=seconds)
 
 
 def main(argv=None) -> int:
@@ -71,14 +73,16 @@ def main(argv=None) -> int:
         parts = list(pool.map(soak, shares, [args.seed * 1000 + i for i in range(args.workers)]))
     wall = time.perf_counter() - start
 
-    outcomes, constructs, by_operator = Counter(), Counter(), Counter()
-    failures, slowest = [], []
+    outcomes, constructs, by_operator, by_task = Counter(), Counter(), Counter(), Counter()
+    failures, slowest, seconds = [], [], []
     for p in parts:
         outcomes += p["outcomes"]
         constructs += p["constructs"]
         by_operator += p["by_operator"]
+        by_task += p["by_task"]
         failures += p["failures"]
         slowest += p["slowest"]
+        seconds += p["seconds"]
     total = sum(outcomes.values())
 
     print(f"{total} examples in {wall:.0f} s on {args.workers} processes "
@@ -86,12 +90,21 @@ def main(argv=None) -> int:
     print("outcome      count    share")
     for kind in OUTCOMES:
         print(f"{kind:10s} {outcomes[kind]:7d}  {100 * outcomes[kind] / max(total, 1):6.2f} %")
+    print(f"\n{'task':32s}" + "".join(f"{k:>12s}" for k in OUTCOMES))
+    for task in sorted({t for t, _ in by_task}):
+        print(f"{task:32s}" + "".join(f"{by_task[task, k]:12d}" for k in OUTCOMES))
+    seconds.sort()
+    if seconds:
+        print(f"\nseconds per example (classify: derive, print, check at up to five steps): "
+              f"median {seconds[len(seconds) // 2]:.3f}, 99th percentile "
+              f"{seconds[int(0.99 * (len(seconds) - 1))]:.2f}, max {seconds[-1]:.2f}; "
+              f"over 10 s: {sum(s > 10 for s in seconds)}")
     print("\nNoRuleError by construct")
     for construct, count in constructs.most_common():
         print(f"  {count:6d}  {construct}")
-    print(f"\n{'operator':32s}" + "".join(f"{k:>10s}" for k in OUTCOMES))
+    print(f"\n{'operator':32s}" + "".join(f"{k:>12s}" for k in OUTCOMES))
     for op in sorted({op for op, _ in by_operator}):
-        print(f"{op:32s}" + "".join(f"{by_operator[op, k]:10d}" for k in OUTCOMES))
+        print(f"{op:32s}" + "".join(f"{by_operator[op, k]:12d}" for k in OUTCOMES))
     print("\nslowest examples")
     for seconds, case in sorted(slowest, reverse=True)[:5]:
         print(f"  {seconds:6.2f} s  {case[:150]}")

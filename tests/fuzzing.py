@@ -16,9 +16,10 @@ invertible, resp. positive, at the random values `matcalc.verify.random_point` g
 
 A case is (expression, variable, task, structure). `classify` derives it and returns an
 Outcome: "correct" (agrees with central finite differences), "no rule" (a NoRuleError,
-allowed, counted by its construct), "undefined" (the expression itself cannot be
-evaluated at three random points: not a verdict on matcalc, counted), or a failure:
-"wrong" (disagrees at every step size) and "crash" (any other exception).
+allowed, counted by its construct), "over budget" (a LimitError: the work budget ran out,
+allowed, counted), "undefined" (the expression itself cannot be evaluated at three random
+points: not a verdict on matcalc, counted), or a failure: "wrong" (disagrees at every step
+size) and "crash" (any other exception).
 """
 
 from __future__ import annotations
@@ -303,7 +304,7 @@ STEPS = (1e-4, 1e-5, 1e-3, 1e-6, 1e-7)
 
 @dataclass
 class Outcome:
-    kind: str                    # "correct", "no rule", "undefined", "wrong", "crash"
+    kind: str  # "correct", "no rule", "over budget", "undefined", "wrong", "crash"
     construct: str = ""          # for "no rule": the NoRuleError's construct
     detail: str = ""
 
@@ -318,6 +319,8 @@ def classify(case: Case) -> Outcome:
         return _classify(case)
     except matcalc.NoRuleError as err:
         return Outcome("no rule", err.construct, str(err))
+    except matcalc.LimitError as err:
+        return Outcome("over budget", detail=str(err))
     except Exception as err:  # noqa: BLE001 (anything else is a failure, reported)
         return Outcome("crash", type(err).__name__, f"{type(err).__name__}: {err}")
 
