@@ -280,6 +280,22 @@ def matrix_power(M, k):
     return sympy.MatPow(M, k)
 
 
+def power_of_base(M) -> tuple:
+    """(B, k) with det M = (det B)ᵏ, peeling transposes (det Mᵀ = det M), inverses
+    (det M⁻¹ = (det M)⁻¹) and integer powers (det Mᵏ = (det M)ᵏ); (M, 1) when there are none.
+    Shrinks M at every step."""
+    k = 1
+    while True:
+        if isinstance(M, sympy.Transpose):
+            M = M.arg
+        elif isinstance(M, sympy.Inverse):
+            M, k = M.arg, -k
+        elif isinstance(M, sympy.MatPow) and M.args[1].is_Integer:
+            M, k = M.args[0], k * int(M.args[1])
+        else:
+            return M, k
+
+
 def hadamard_power(A, k):
     """A^∘k, with A^∘1 = A."""
     k = sympified(k)

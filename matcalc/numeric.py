@@ -19,7 +19,8 @@ from sympy import MatrixExpr, MatrixSymbol
 from .errors import EvaluationError, NoRuleError
 from .limits import MAX_RESULT_DEPTH, bounded, spend
 from .nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm,
-                    SymmetricMatrixSymbol, Unvec, Vec, normalise, sigmoid, softplus, sympified)
+                    SymmetricMatrixSymbol, Unvec, Vec, normalise, power_of_base, sigmoid,
+                    softplus, sympified)
 from .shapes import validate
 from .tensor4 import FourthOrder, SquareProduct
 
@@ -380,25 +381,18 @@ def ev_trace(e, env):
 @ev_rule.register(sympy.Determinant)
 def ev_determinant(e, env):
     """det(Aᵏ) = det(A)ᵏ: the power is never formed (det of X⁶⁴ formed loses every digit)."""
-    A, k = _power_of(e.arg, env)
-    return float(np.linalg.det(ev(A, env))) ** k if k != 1 else \
-        float(np.linalg.det(ev(A, env)))
-
-
-def _power_of(M, env):
-    """(A, k) with M = Aᵏ for a matrix power M, else (M, 1)."""
-    if isinstance(M, sympy.MatPow) and not isinstance(M, sympy.Inverse):
-        return M.args[0], _real(ev(M.args[1], env))
-    if isinstance(M, sympy.Inverse):
-        return M.arg, -1
-    return M, 1
+    A, k = power_of_base(e.arg)
+    det = float(np.linalg.det(ev(A, env)))
+    if det == 0 and k < 0:
+        raise EvaluationError(f"{A} is singular at the given values")
+    return det ** k
 
 
 def log_det(M, env) -> float:
     """log det M from slogdet, log det(Aᵏ) = k log det A: no overflow of det itself."""
-    A, k = _power_of(M, env)
+    A, k = power_of_base(M)
     sign, log_abs = np.linalg.slogdet(ev(A, env))
-    if sign < 0 and float(k).is_integer() and int(k) % 2 == 0:
+    if sign < 0 and k % 2 == 0:
         sign = 1.0  # det(A)ᵏ > 0 for even k
     if sign <= 0:
         raise EvaluationError(f"log of a non-positive determinant in log({sympy.sstr(M)})")

@@ -99,3 +99,10 @@ def test_shared_subexpressions_are_evaluated_once():
     with matcalc.budget(seconds=None, nodes=distinct):
         value = matcalc.evaluate(G, {"x": np.full((3, 1), 0.999)})
     assert value.shape == (3, 1) and np.all(np.isfinite(value))
+
+
+def test_det_of_the_inverse_of_a_singular_matrix_is_an_evaluation_error():
+    with pytest.raises(matcalc.EvaluationError, match="singular"):
+        matcalc.evaluate(Determinant(X.I), {"X": np.zeros((3, 3))})
+    with pytest.raises(matcalc.EvaluationError, match="non-positive determinant"):
+        matcalc.evaluate(log(Determinant(X**-3)), {"X": np.zeros((3, 3))})

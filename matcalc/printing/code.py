@@ -41,6 +41,7 @@ from .. import plan
 from ..errors import MatcalcError, NoRuleError, OptionError, VariableError
 from ..limits import MAX_RESULT_DEPTH, bounded, spend
 from ..nodes import (Adjugate, CommutationMatrix, DoubleDot, Elementwise, Norm, Unvec, Vec,
+                     power_of_base,
                      is_one_by_one, normalise, sigmoid, softplus)
 from ..tensor4 import DyadicProduct, FourthOrder, SquareProduct, map_factors
 from .code_names import (CHECK_LOCALS, CHECK_PARAMETERS, FIXED_NAMES, Namespace, check_module,
@@ -268,22 +269,6 @@ def canonical(e):
     return e.replace(
         lambda u: isinstance(u, sympy.MatPow) and isinstance(u.args[0], sympy.Transpose),
         lambda u: sympy.Transpose(sympy.MatPow(u.args[0].arg, u.args[1])))
-
-
-def power_of_base(M) -> tuple:
-    """(B, k) with det M = (det B)ᵏ, peeling transposes (det Mᵀ = det M), inverses
-    (det M⁻¹ = (det M)⁻¹) and integer powers (det Mᵏ = (det M)ᵏ); (M, 1) when there are none.
-    Shrinks M at every step."""
-    k = 1
-    while True:
-        if isinstance(M, sympy.Transpose):
-            M = M.arg
-        elif isinstance(M, sympy.Inverse):
-            M, k = M.arg, -k
-        elif isinstance(M, sympy.MatPow) and M.args[1].is_Integer:
-            M, k = M.args[0], k * int(M.args[1])
-        else:
-            return M, k
 
 
 def _small_power(e):
