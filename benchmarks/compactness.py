@@ -1,7 +1,7 @@
 """Compactness of matcalc's results against the Matrix Cookbook's own forms.
 
 For every chapter-2 identity in tests/cookbook.py that has a Cookbook form, derive it and
-compare sizes (SymPy expression-tree nodes, matcalc.rewrite.size). Prints one row per
+compare sizes (SymPy expression-tree nodes, matcalc.rewrite.rules.size). Prints one row per
 identity and the median and worst ratio ours/Cookbook (≤ 1 means no larger).
 
     python benchmarks/compactness.py

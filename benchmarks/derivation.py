@@ -28,7 +28,7 @@ from sympy.core.cache import clear_cache  # noqa: E402
 
 import matcalc  # noqa: E402
 from cookbook import IDENTITIES  # noqa: E402
-from matcalc.verify import random_point  # noqa: E402
+from matcalc.numeric.checking import random_point  # noqa: E402
 
 
 def timed(fn, repeat):

@@ -20,7 +20,7 @@ import sympy
 from sympy.core.cache import clear_cache
 
 import matcalc
-from matcalc.limits import depth_bound
+from matcalc.core.limits import depth_bound
 
 
 def _parse_and_grad(text, name="X", derive=None):

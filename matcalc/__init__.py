@@ -6,38 +6,23 @@
     '-(X⁻²)ᵀ'
 """
 
-from .derivation import Derivation, Step, derive
-from .derivative import differential, grad, hessian, jacobian
-from .errors import (
-                     EvaluationError,
-                     ExpressionError,
-                     LimitError,
-                     MatcalcError,
-                     MatcalcSyntaxError,
-                     NoRuleError,
-                     NotScalarError,
-                     OptionError,
-                     ShapeError,
-                     VariableError,
-)
-from .nodes import (
-                     Adjugate,
-                     CommutationMatrix,
-                     Norm,
-                     SymmetricMatrixSymbol,
-                     Unvec,
-                     Vec,
-                     elementwise,
-                     sigmoid,
-                     softplus,
-)
-from .limits import Budget, budget
-from .numeric import evaluate
+from . import ops  # noqa: F401  (registers every operator)
+from .calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct
+from .calculus.gradients import differential, grad, hessian, jacobian
+from .calculus.steps import Derivation, Step, derive
+from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcError,
+                          MatcalcSyntaxError, NoRuleError, NotScalarError, OptionError, ShapeError,
+                          VariableError)
+from .core.functions import sigmoid, softplus
+from .core.limits import Budget, budget
+from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
+                         elementwise)
+from .exporting import codegen, lambdify
+from .numeric.checking import CheckResult, check
+from .numeric.evaluation import evaluate
 from .parser import parse
-from .printing import codegen, index, lambdify, latex, syntax, text
-from .rewrite import simplify
-from .tensor4 import DyadicProduct, FourthOrder, SquareProduct
-from .verify import CheckResult, check
+from .printing import index, latex, syntax, text
+from .rewrite.driver import simplify
 
 __version__ = "0.1.0"
 

@@ -13,139 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+
+from .queries import CheckFailed, Query, answer, parse_declarations
 
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
-CODE_FORMATS = ("numpy", "jax", "torch")
-FORMATS = ("text", "latex", "index") + CODE_FORMATS
-
-
-@dataclass(frozen=True)
-class Query:
-    """What to derive and how to show it (shared by the command line and the shell)."""
-
-    expression: str
-    wrt: str | None = None
-    symbols: tuple = ()  # ((name, shape string), …) declared with --let / :let
-    symmetric: object = None  # None, True or "entries"
-    diagonal: bool = False
-    hessian: bool = False
-    steps: bool = False
-    check: bool = False
-    format: str = "text"
-
-
-class CheckFailed(Exception):
-    """The numeric check disagreed; carries the report."""
-
-
-def answer(query: Query) -> str:
-    """The derivative (or derivation) the query asks for, printed; raises MatcalcError."""
-    import matcalc
-
-    f = matcalc.parse(query.expression, dict(query.symbols))
-    X = _variable(f, query.wrt)
-    options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
-    if query.format in CODE_FORMATS:
-        if query.steps:
-            from .errors import VariableError
-            raise VariableError("--steps writes text or LaTeX; code is for a result alone")
-        result, out = _code(matcalc, f, X, query, options)
-    elif query.steps:
-        derivation = matcalc.derive(f, X, hessian=query.hessian, **options)
-        out = derivation.latex() if query.format == "latex" else derivation.text()
-        result = derivation.result
-    else:
-        result = _derivative(matcalc, f, X, query.hessian, options)
-        out = _show(result, query.format)
-    if query.check:
-        report = _check(matcalc, f, X, result, query)
-        line = ("# " if query.format in CODE_FORMATS else "") + f"check: {report}"
-        if not report.ok:
-            raise CheckFailed(out + "\n" + line)
-        out += "\n" + line
-    return out
-
-
-def _code(matcalc, f, X, query, options):
-    """(result, module source): for a gradient the module has f, f_and_grad and the
-    finite-difference check; for a Jacobian or Hessian one function of that name."""
-    import sympy
-    result = _derivative(matcalc, f, X, query.hessian, options)
-    args = sorted((s for s in f.atoms(sympy.MatrixSymbol, sympy.Symbol)
-                   if not _is_dimension(s, f)), key=lambda s: s.name)
-    if X not in args:
-        args.append(X)
-    if query.hessian:
-        return result, matcalc.codegen(result, args, query.format, name="hessian")
-    if isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1):
-        return result, matcalc.codegen(result, args, query.format, name="jacobian")
-    return result, matcalc.codegen(f, args, query.format, grad=X, **options)
-
-
-def _derivative(matcalc, f, X, hessian, options):
-    import sympy
-    if hessian:
-        return matcalc.hessian(f, X, **options)
-    if isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1):
-        return matcalc.jacobian(f, X, **options)
-    return matcalc.grad(f, X, **options)
-
-
-def _check(matcalc, f, X, result, query):
-    """Finite differences of f (of its gradient, for a Hessian) against the result."""
-    if not query.hessian:
-        return matcalc.check(f, X, symmetric=query.symmetric, diagonal=query.diagonal,
-                             derivative=result)
-    if query.symmetric or query.diagonal:
-        from .errors import VariableError
-        raise VariableError("--check of a Hessian of a structured variable is not supported; "
-                            "check without --symmetric/--diagonal")
-    return matcalc.check(matcalc.grad(f, X), X, derivative=result)
-
-
-def _show(result, format):
-    import matcalc
-    if format == "index" and not isinstance(result, matcalc.FourthOrder):
-        from .errors import VariableError
-        raise VariableError("--index writes fourth-order results (the derivative of a "
-                            "matrix by a matrix); this result is a matrix: use the default "
-                            "or --latex")
-    return {"text": matcalc.text, "latex": matcalc.latex, "index": matcalc.index}[format](result)
-
-
-def _variable(f, wrt):
-    """The symbol named `wrt` in f; without a name, f's only matrix or vector symbol."""
-    import sympy
-
-    from .errors import VariableError
-    symbols = sorted(f.atoms(sympy.MatrixSymbol, sympy.Symbol), key=lambda s: s.name)
-    symbols = [s for s in symbols if not _is_dimension(s, f)]
-    if wrt is None:
-        matrices = [s for s in symbols if isinstance(s, sympy.MatrixSymbol)]
-        if len(matrices) == 1:
-            return matrices[0]
-        names = ", ".join(s.name for s in symbols) or "none"
-        raise VariableError(f"say which variable to differentiate by (--wrt NAME); "
-                            f"the expression's symbols: {names}")
-    for s in symbols:
-        if s.name == wrt:
-            return s
-    names = ", ".join(s.name for s in symbols) or "none"
-    raise VariableError(f"--wrt {wrt}: the expression has no symbol {wrt} (its symbols: "
-                        f"{names})")
-
-
-def _is_dimension(s, f) -> bool:
-    import sympy
-    return isinstance(s, sympy.Symbol) and any(
-        s in sympy.sympify(d).free_symbols for M in f.atoms(sympy.MatrixSymbol)
-        for d in M.shape)
-
-
 def exit_status(err) -> int:
-    from .errors import NoRuleError
+    from .core.errors import NoRuleError
     return EXIT_UNSUPPORTED if isinstance(err, NoRuleError) else EXIT_BAD_INPUT
 
 
@@ -209,19 +83,6 @@ def _bad_symmetric(s):
                                      "--symmetric=entries")
 
 
-def parse_declarations(texts) -> tuple:
-    """["C: symmetric n x n", "A, B: 3 x 3"] -> (("C", "symmetric n x n"), ("A", …), …)."""
-    from .errors import MatcalcSyntaxError
-    out = []
-    for text in texts:
-        names, colon, shape = text.partition(":")
-        if not colon or not shape.strip() or not names.strip():
-            raise MatcalcSyntaxError(f"declaration {text!r}: write NAME: SHAPE, e.g. "
-                                     "\"C: symmetric n x n\"")
-        out += [(name.strip(), shape.strip()) for name in names.split(",")]
-    return tuple(out)
-
-
 def _expression_last(argv):
     """An expression starting with a minus ("-tr(X)") is not an option: put it after --."""
     options = {a.option_strings[0] for a in _parser()._actions if a.option_strings}
@@ -256,7 +117,7 @@ def main(argv=None) -> int:
         except PackageNotFoundError:  # pragma: no cover (run from a source tree)
             print("matcalc (not installed)")
         return EXIT_OK
-    from .limits import budget
+    from .core.limits import budget
     if args.expression is None:
         from .shell import Shell
         try:
@@ -264,7 +125,7 @@ def main(argv=None) -> int:
                 return Shell().run()
         except BrokenPipeError:
             return _output_closed()
-    from .errors import MatcalcError
+    from .core.errors import MatcalcError
     try:
         query = Query(args.expression, wrt=args.wrt, symbols=parse_declarations(args.let),
                       symmetric=args.symmetric, diagonal=args.diagonal, hessian=args.hessian,

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from .cli import FORMATS, CheckFailed, Query, answer, parse_declarations
+from .queries import FORMATS, CheckFailed, Query, answer, parse_declarations
 
 HELP = """\
 Derivatives (matrixcalculus.org syntax; a-g scalars, h-z vectors, A-Z matrices):
@@ -46,7 +46,7 @@ class Shell:
 
     def execute(self, line: str) -> str:
         """The shell's reply to one line (raises SystemExit on :quit)."""
-        from .errors import MatcalcError
+        from .core.errors import MatcalcError
         line = line.strip()
         if not line or line.startswith("#"):
             return ""
@@ -159,7 +159,8 @@ def _declarations(text: str) -> tuple:
     as declarations before an expression are; raises the parser's MatcalcError (caret and
     all) and returns nothing on error."""
     import matcalc
-    from .errors import MatcalcError
+
+    from .core.errors import MatcalcError
     try:
         matcalc.parse(f"{text}; 0")  # the declarations before a placeholder expression
     except MatcalcError as err:

@@ -14,7 +14,7 @@ from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerPro
                    MatrixSymbol, OneMatrix, Symbol, Trace, log)
 
 from matcalc import Norm, SymmetricMatrixSymbol
-from matcalc.rewrite import size  # noqa: F401  (re-exported for the tests)
+from matcalc.rewrite.rules import size  # noqa: F401  (re-exported for the tests)
 
 n, m = Symbol("n"), Symbol("m")
 k = Symbol("k")

@@ -11,7 +11,7 @@ entrywise functions, diag of a vector and the diagonal of a matrix, Kronecker pr
 vec, vec⁻¹, the commutation matrix, identity and ones, and scalar functions of traces.
 
 Arguments of inverses, determinants, logs and negative powers are drawn from forms that are
-invertible, resp. positive, at the random values `matcalc.verify.random_point` gives
+invertible, resp. positive, at the random values `matcalc.numeric.checking.random_point` gives
 (near-identity squares and I + M Mᵀ), so that most examples can be checked at all.
 
 A case is (expression, variable, task, structure). `classify` derives it and returns an
@@ -34,10 +34,10 @@ from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardP
                    Symbol, Trace)
 
 import matcalc
-from matcalc.nodes import (Adjugate, CommutationMatrix, Elementwise, Norm, SymmetricMatrixSymbol,
-                           Unvec, Vec, elementwise, kronecker, sigmoid,
-                           softplus)
-from matcalc.verify import random_point
+from matcalc.core.functions import sigmoid, softplus
+from matcalc.core.nodes import (Adjugate, CommutationMatrix, Elementwise, Norm,
+                                SymmetricMatrixSymbol, Unvec, Vec, elementwise, kronecker)
+from matcalc.numeric.checking import random_point
 
 MAX_DEPTH = 6
 
@@ -248,8 +248,8 @@ class Case:
     @property
     def mode(self):
         """The symmetric convention in force: False, True or "entries"."""
-        default = matcalc.nodes.is_symmetric_symbol(self.variable)
-        return matcalc.symmetric.convention(
+        default = matcalc.core.nodes.is_symmetric_symbol(self.variable)
+        return matcalc.calculus.symmetric.convention(
             default if self.symmetric is None else self.symmetric, self.variable)
 
     def __str__(self):

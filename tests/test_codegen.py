@@ -18,9 +18,9 @@ from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, Trace, log
 from test_properties import SETTINGS, entrywise_scalars, scalar_combinations
 
 import matcalc
-from matcalc.printing.code import ModuleWriter
-from matcalc.tensor4 import FourthOrder
-from matcalc.verify import random_point
+from matcalc.code.module import ModuleWriter
+from matcalc.calculus.fourth_order import FourthOrder
+from matcalc.numeric.checking import random_point
 
 
 def _installed(name):

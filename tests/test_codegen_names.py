@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from sympy import Determinant, MatrixSymbol, Symbol, Trace, log
 
 import matcalc
-from matcalc.printing.code import ModuleWriter, _generate
-from matcalc.printing.code_names import HELPER_NAMES, check_module, python_literal
+from matcalc.code.module import ModuleWriter, write
+from matcalc.code.names import HELPER_NAMES, check_module, python_literal
 
 #: Names generated code gives a meaning of its own, or may give one to a temporary.
 SPECIAL = sorted({
@@ -275,7 +275,7 @@ def test_a_function_name_that_would_shadow_or_is_no_identifier_is_refused(name):
 
 def test_the_module_check_refuses_anything_but_imports_and_the_functions_written():
     X = MatrixSymbol("X", Symbol("n"), Symbol("n"))
-    source, writer = _generate(Trace(X), [X], "numpy", "f", None, None, False)
+    source, writer = write(Trace(X), [X], "numpy", "f")
     check_module(source, writer)
     for tampered in [source + "\nimport os\n",
                      source + "\nprint('hi')\n",

@@ -74,4 +74,4 @@ def test_a_budget_belongs_to_the_thread_that_set_it():
     for t in threads:
         t.join()
     assert errors == ["limit"] and done == ["3 (X²)ᵀ"]
-    assert matcalc.limits.current_budget() == matcalc.Budget(seconds=60)  # conftest's
+    assert matcalc.core.limits.current_budget() == matcalc.Budget(seconds=60)  # conftest's

@@ -8,11 +8,11 @@ from sympy import MatrixSymbol
 
 import matcalc
 from matcalc import derive, parse
-from matcalc.differentials import differentiate
-from matcalc.nodes import (DifferentialOf, DoubleDot, MatrixDifferentialOf, differential_of,
+from matcalc.calculus.differentiation import differentiate
+from matcalc.core.nodes import (DifferentialOf, DoubleDot, MatrixDifferentialOf, differential_of,
                            is_matrix)
-from matcalc.tensor4 import FourthOrder
-from matcalc.verify import random_point
+from matcalc.calculus.fourth_order import FourthOrder
+from matcalc.numeric.checking import random_point
 
 CASES = [  # (text, variable, options)
     ("tr(inv(X))", "X", {}),
@@ -137,7 +137,7 @@ def test_latex_is_an_align_block_with_one_row_per_step():
 
 
 def test_long_derivations_are_bounded(monkeypatch):
-    monkeypatch.setattr(matcalc.derivation, "MAX_RULE_STEPS", 2)
+    monkeypatch.setattr(matcalc.calculus.steps, "MAX_RULE_STEPS", 2)
     X = MatrixSymbol("X", 3, 3)
     D = derive(sympy.Trace(X * X.T * X.I * X), X)
     assert any(s.rule == "the remaining rules" for s in D.steps)

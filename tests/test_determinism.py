@@ -13,7 +13,7 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     import matcalc
     from cookbook import IDENTITIES
-    from matcalc.verify import random_point
+    from matcalc.numeric.checking import random_point
 
     derive = {{"grad": matcalc.grad, "jacobian": matcalc.jacobian,
                "hessian": matcalc.hessian}}

@@ -156,8 +156,15 @@ def test_scalar_function_of_a_matrix_is_rejected_with_a_hint():
 
 
 def test_entrywise_function_without_a_derivative_raises_no_rule():
-    with pytest.raises(matcalc.NoRuleError, match="sign"):
-        matcalc.hessian(ones * elementwise(sympy.Abs, x), x)
+    f = sympy.Function("f")  # SymPy knows no derivative of an undefined function
+    with pytest.raises(matcalc.NoRuleError, match="f applied entrywise"):
+        matcalc.grad(ones * elementwise(f, x), x)
+
+
+def test_hessian_of_the_one_norm_is_zero_away_from_zero():
+    """d sign(x) = 0 where x ≠ 0: the Hessian of Σ|xᵢ| is the zero matrix."""
+    H = matcalc.hessian(ones * elementwise(sympy.Abs, x), x)
+    assert isinstance(H, sympy.ZeroMatrix) and H.shape == (x.shape[0], x.shape[0])
 
 
 def test_matrix_valued_hadamard_jacobian_by_a_matrix_is_not_yet_supported():

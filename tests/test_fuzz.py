@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import matcalc
-from matcalc.verify import random_point
+from matcalc.numeric.checking import random_point
 
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck))
 

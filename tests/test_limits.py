@@ -18,7 +18,7 @@ from helpers import A, X
 from sympy import Determinant, Trace
 
 import matcalc
-from matcalc.limits import MAX_DEPTH, MAX_TEXT, depth, depth_bound
+from matcalc.core.limits import MAX_DEPTH, MAX_TEXT, depth, depth_bound
 
 BIG = 1_000_000
 
@@ -103,7 +103,7 @@ def test_the_deepest_accepted_expression_runs_in_a_fresh_process():
         import sys, numpy as np, sympy, matcalc
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_limits import _nested, X, A
-        from matcalc.limits import depth, depth_bound
+        from matcalc.core.limits import depth, depth_bound
         limit = sys.getrecursionlimit()
         bound = depth_bound()
         assert bound >= 100, bound
@@ -174,7 +174,7 @@ def test_a_derivative_deeper_than_the_input_bound_still_prints_and_evaluates():
     """The gradient of xᵀ tanh(A tanh(A … x)) nests deeper than its function: printing,
     evaluating and simplifying take results up to MAX_RESULT_DEPTH levels when the
     program's recursion limit leaves room for them."""
-    from matcalc.limits import MAX_RESULT_DEPTH
+    from matcalc.core.limits import MAX_RESULT_DEPTH
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(20_000)
     try:
@@ -249,7 +249,7 @@ def test_nested_calls_share_one_budget_and_the_budget_is_restored():
     with matcalc.budget(seconds=None, nodes=50):
         with pytest.raises(matcalc.LimitError, match=r"^check: "):
             matcalc.check(Trace(X * A * X * A * X), X)  # grad and evaluate inside it
-    assert matcalc.limits.current_budget() == matcalc.Budget(seconds=60)  # conftest's
+    assert matcalc.core.limits.current_budget() == matcalc.Budget(seconds=60)  # conftest's
     assert matcalc.check(Trace(X * A * X * A * X), X).ok
 
 

@@ -11,7 +11,7 @@ from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardP
 
 import matcalc
 from matcalc import MatcalcSyntaxError, ShapeError, parse, syntax
-from matcalc.nodes import Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker, normalise
+from matcalc.core.nodes import Norm, SymmetricMatrixSymbol, Vec, elementwise, kronecker, normalise
 
 n, m, p, q = sympy.symbols("n m p q")
 
@@ -308,7 +308,7 @@ def _round_trip(e):
     assert syntax(back, declare=True) == text or syntax(parse(syntax(back, declare=True)),
                                                         declare=True) == syntax(back, True)
     dims = {name: 3 for name in "nmpqrs"}  # a lone eye gets a dimension of its own
-    point = matcalc.verify.random_point([e], None, seed=1, dims=dims)
+    point = matcalc.numeric.checking.random_point([e], None, seed=1, dims=dims)
     np.testing.assert_allclose(np.asarray(matcalc.evaluate(back, point), dtype=float),
                                np.asarray(matcalc.evaluate(e, point), dtype=float),
                                rtol=1e-9, atol=1e-9)

@@ -1,6 +1,6 @@
 """Property tests: random well-typed expressions -> derivatives match finite differences.
 
-Leaves get near-identity values (matcalc.verify.random_point), and the generator only
+Leaves get near-identity values (matcalc.numeric.checking.random_point), and the generator only
 combines them by sums, products, transposes, inverses, small powers and positive scalar
 multiples, so inverses exist and determinants are positive wherever they are taken.
 Scalars of them include traces and determinants, Kronecker, vec and adjugate forms and
@@ -18,7 +18,7 @@ from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardP
                    KroneckerProduct, OneMatrix, Rational, Trace, log)
 
 import matcalc
-from matcalc.verify import random_point
+from matcalc.numeric.checking import random_point
 
 SETTINGS = settings(deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

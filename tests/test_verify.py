@@ -7,7 +7,7 @@ from helpers import A, B, X, x
 from sympy import Determinant, Trace, log
 
 import matcalc
-from matcalc.verify import random_point
+from matcalc.numeric.checking import random_point
 
 
 @pytest.mark.parametrize("f, wrong", [

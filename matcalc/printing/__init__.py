@@ -1,13 +1,14 @@
-"""Printers: readable Unicode text, paper-ready LaTeX, index notation, and code
-(NumPy / JAX / PyTorch).
+"""Printers: readable Unicode text, paper-ready LaTeX, index notation of fourth-order
+results, and the input syntax that `matcalc.parse` reads back.
 
-Each printer handles SymPy expressions and `FourthOrder` results; none changes them.
+Each printer handles SymPy expressions (and, but for the input syntax, `FourthOrder`
+results) by the notation rows of the operators (matcalc.ops); none changes what it prints.
+Code generation is matcalc.code.
 """
 
-from .code import codegen, lambdify
-from .index import index
-from .latex import latex
-from .syntax import syntax
-from .text import text
+from .indices import index
+from .input_syntax import syntax
+from .tex import latex
+from .unicode import text
 
-__all__ = ["codegen", "index", "lambdify", "latex", "syntax", "text"]
+__all__ = ["index", "latex", "syntax", "text"]

@@ -1,0 +1,161 @@
+"""The backends of generated code: NumPy (the reference), JAX and PyTorch.
+
+Contract: each backend turns an operation (a call, a linear-algebra routine, an entrywise
+function of the scalar-function table) into code text for its array library; none
+imports the library itself.
+"""
+
+from __future__ import annotations
+
+from ..core import functions
+from .names import python_literal
+
+# --------------------------------------------------------------------------- backends
+
+class NumPyBackend:
+    """NumPy: the reference backend. Each method returns code text."""
+    name = "numpy"
+    xp = "np"
+    imports = "import numpy as np"
+    keepdims = "keepdims"
+    dtype = ""  # the dtype argument of eye / ones / zeros
+    #: JAX on CPU multiplies Aᵀv far slower than (vᵀA)ᵀ: rewrite such products.
+    transpose_thin_products = False
+
+    def asarray(self, x):
+        return f"np.asarray({x}, dtype=float)"
+
+    def scalar_arg(self, x):
+        return f"float({x})"
+
+    def eye(self, n):
+        return f"{self.xp}.eye({n}{self.dtype})"
+
+    def ones(self, r, c):
+        return f"{self.xp}.ones(({r}, {c}){self.dtype})"
+
+    def zeros(self, r, c):
+        return f"{self.xp}.zeros(({r}, {c}){self.dtype})"
+
+    def call(self, fn, *args):
+        return f"{self.xp}.{fn}({', '.join(args)})"
+
+    def linalg(self, fn, *args):
+        return f"{self.xp}.linalg.{fn}({', '.join(args)})"
+
+    def sum_of_products(self, a, b):
+        """Σᵢⱼ aᵢⱼ bᵢⱼ (code for two operands already wrapped for a product)."""
+        return f"{self.xp}.vdot({a}, {b})"
+
+    def sum_axis(self, x, axis):
+        return f"{x}.sum({axis}, {self.keepdims}=True)"
+
+    def diagonal(self, M):
+        return f"{self.xp}.diagonal({M})"
+
+    def eigen_power(self):
+        return _EIGEN_POWER.format(xp=self.xp)
+
+    def function(self, fn) -> str | None:
+        """The name generated code calls for a function of the scalar-function table (None
+        for another function)."""
+        entry = functions.lookup(fn)
+        return entry.code[self.name] if entry is not None else None
+
+    def helpers(self) -> dict:
+        return functions.NUMPY_HELPERS
+
+    def preconditions(self, function: str) -> list[str]:
+        """Lines that refuse to run where results could not match NumPy's float64."""
+        return []
+
+
+class JaxBackend(NumPyBackend):
+    """JAX computes in float32 unless 64-bit mode is on, ~1e-7 from NumPy: the generated
+    functions refuse to run then (saying how to turn it on) rather than change JAX's
+    process-wide configuration; `lambdify` runs them in JAX's thread-local 64-bit scope."""
+    name = "jax"
+    xp = "jnp"
+    imports = "import jax\nimport jax.numpy as jnp\nimport numpy as np"
+    transpose_thin_products = True
+
+    def asarray(self, x):
+        return f"jnp.asarray({x}, dtype=jnp.float64)"
+
+    def scalar_arg(self, x):
+        return self.asarray(x)
+
+    def preconditions(self, function):
+        # Read when the function runs or is traced: under jax.jit that is at tracing, and
+        # JAX keys its compilation cache on the 64-bit mode.
+        message = (f"{function} computes in float64, as NumPy does, but JAX is in 32-bit mode "
+                   "(results would differ by about 1e-7): run "
+                   'jax.config.update("jax_enable_x64", True) at startup, or call '
+                   f"{function} inside `with jax.enable_x64(True):`")
+        return ["if jax.dtypes.canonicalize_dtype(jnp.float64) != jnp.float64:",
+                f"    raise RuntimeError({python_literal(message)})"]
+
+    def helpers(self):
+        return {}
+
+
+class TorchBackend(NumPyBackend):
+    name = "torch"
+    xp = "torch"
+    imports = "import torch"
+    keepdims = "keepdim"
+    dtype = ", dtype=torch.float64"
+
+    def asarray(self, x):
+        return f"torch.as_tensor({x}, dtype=torch.float64)"
+
+    def sum_of_products(self, a, b):
+        return f"torch.sum({a} * {b})"
+
+    def scalar_arg(self, x):
+        return self.asarray(x)
+
+    def helpers(self):
+        return {}
+
+
+BACKENDS = {"numpy": NumPyBackend(), "jax": JaxBackend(), "torch": TorchBackend()}
+
+_EIGEN_POWER = '''def _power(A, k):
+    """Aᵏ = V diag(λᵏ) V⁻¹, the principal power (real positive eigenvalues)."""
+    w, V = {xp}.linalg.eig(A)
+    return ((V * w ** k) @ {xp}.linalg.inv(V)).real
+'''
+
+_COMMUTATION = '''def _commutation(m, n):
+    """K with K vec(A) = vec(Aᵀ) for m x n A."""
+    K = {xp}.zeros((m * n, m * n){dtype})
+    rows = {xp}.arange(m * n)
+    cols = (rows % n) * m + rows // n
+    {set}
+    return K
+'''
+
+_PROJECT = '''def _project(J, projection, axes):
+    """J composed with 𝕀ₛ ("symmetric"), 2𝕀ₛ − 𝔻 ("entries") or 𝔻 ("diagonal") on axes."""
+    swapped = {xp}.swapaxes(J, *axes)
+    shape = [1] * J.ndim
+    shape[axes[0]] = shape[axes[1]] = J.shape[axes[0]]
+    mask = {xp}.eye(J.shape[axes[0]]{dtype}).reshape(shape)
+    if projection == "symmetric":
+        return 0.5 * (J + swapped)
+    if projection == "entries":
+        return J + swapped - mask * J
+    return mask * J
+'''
+
+
+_TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT}
+
+
+def templated(helper: str, backend) -> str:
+    """The source of a helper function for the backend."""
+    setter = "K = K.at[rows, cols].set(1.0)" if backend.name == "jax" else "K[rows, cols] = 1.0"
+    return _TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter)
+
+

@@ -1,0 +1,155 @@
+"""The operator registry: every operator's rows, in one record, looked up by node class.
+
+Contract: an `Operator` holds all that matcalc knows of one operator (its SymPy node
+classes): the shape check, the differential rule, the adjoint and forward rules of a
+linear node, evaluation, the notation rows (text, LaTeX, input syntax), the code lowering,
+the parser entries and facts. The families in `matcalc.ops` build the records and
+`register` them; the engines (differentiation, pullback, evaluation, printers, code,
+parser, simplification) look them up with `row(e)` and never list operators themselves.
+
+A row that cannot exist is not left empty but `refused("what")`: a rule that raises
+`NoRuleError` naming the construct (CommutationMatrix has no input syntax, a nonlinear
+node has no adjoint). `tests/test_registry.py` walks every record.
+
+The registry also holds the later stages by name (the "text", "latex" and "index"
+printers, "evaluate"), registered by the modules that define them, so that results (a
+FourthOrder, a Derivation) print and evaluate themselves without importing those stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from .errors import NoRuleError, short
+
+#: How a node's printed form binds: a leaf or a call f(…) never needs parentheses, a
+#: postfix form (Xᵀ, X⁻¹, X², X^∘2) needs none as an operand but does as a base, an infix
+#: form (sums, products) needs them as an operand of a tighter operator.
+LEAF, CALL, POSTFIX, INFIX = "leaf", "call", "postfix", "infix"
+
+
+def refused(what: str, why: str = "") -> Callable:
+    """A row that cannot exist: a rule raising NoRuleError(construct=what)."""
+    def rule(e, *rest, **options):
+        raise NoRuleError(f"no {what} for {short(str(e))}" + (f": {why}" if why else ""),
+                          construct=what)
+    rule.refused = what
+    return rule
+
+
+def is_refused(rule) -> bool:
+    return getattr(rule, "refused", None) is not None
+
+
+@dataclass(frozen=True)
+class ParseEntry:
+    """A function name of the input syntax: `build(builder, *args, where)` types and
+    builds the call (see matcalc.parser) of `arity` arguments; arity None is a name used
+    without a call (eye)."""
+    name: str
+    arity: int
+    build: Callable
+
+
+@dataclass(frozen=True)
+class Operator:
+    """All rows of one operator. Signatures:
+
+    shape(e)                 raise ShapeError when the arguments do not fit
+    d(e, d)                  the differential; `d(u)` differentiates an argument
+    adjoint(D, H, dX)        terms of G with ⟨H, D⟩ = ⟨G, dX⟩ (D linear in dX)
+    forward(D, dX)           D as forward terms A dX B, A dXᵀ B, M s (D linear in dX)
+    evaluate(e, env)         the value (NumPy); `env.ev(u)` evaluates an argument
+    transpose(A, ctx)        Aᵀ with the transpose moved inside A, or None
+    text(p, e), latex(p, e)  the notation; p is the printer (p.print, p.wrap, p.base)
+    syntax(p, e)             (text, level) in the input syntax
+    lower(low, e)            the code `Value` (matcalc.code.values)
+    """
+    name: str
+    nodes: tuple
+    d: Callable
+    rule: str
+    evaluate: Callable
+    text: Callable
+    latex: Callable
+    syntax: Callable
+    lower: Callable
+    adjoint: Callable = field(default=None)
+    forward: Callable = field(default=None)
+    shape: Callable | None = None
+    transpose: Callable | None = None
+    parse: tuple = ()
+    binds: str = CALL
+    square_argument: bool = False  # inverse, trace, det, power, adj: a square argument
+    family: str = ""
+
+    def __post_init__(self):
+        if self.adjoint is None:
+            object.__setattr__(self, "adjoint", refused(f"adjoint rule for {self.name}"))
+        if self.forward is None:
+            object.__setattr__(self, "forward", refused(f"Jacobian through {self.name}"))
+
+
+#: node class -> Operator, filled by matcalc.ops.
+_BY_NODE: dict = {}
+#: name in the input syntax -> ParseEntry.
+PARSE_ENTRIES: dict = {}
+#: names the input syntax reserves, never a symbol's -> why (I prints as the identity).
+RESERVED: dict = {}
+#: every registered Operator, in registration order.
+OPERATORS: list = []
+#: stage name -> function (obj, **options), filled by matcalc.printing and matcalc.numeric.
+STAGES: dict = {}
+_CACHE: dict = {}
+
+
+def register(op: Operator) -> Operator:
+    """Add op's rows; a node class or a parser name may be registered once. The family is
+    the module that defines the operator's notation (matcalc.ops.<family>)."""
+    if not op.family:
+        op = replace(op, family=op.text.__module__.rsplit(".", 1)[-1])
+    for node in op.nodes:
+        assert node not in _BY_NODE, f"{node.__name__} registered twice"
+        _BY_NODE[node] = op
+    for entry in op.parse:
+        assert entry.name not in PARSE_ENTRIES, f"{entry.name} registered twice"
+        PARSE_ENTRIES[entry.name] = entry
+    OPERATORS.append(op)
+    _CACHE.clear()
+    return op
+
+
+def row(e) -> Operator | None:
+    """The Operator of node e (by its class, the nearest registered base class first)."""
+    cls = type(e)
+    op = _CACHE.get(cls)
+    if op is None:
+        op = next((_BY_NODE[c] for c in cls.__mro__ if c in _BY_NODE), None)
+        _CACHE[cls] = op
+    return op
+
+
+def rule_of(e, table: str, what: str):
+    """The `table` rule of e's operator; NoRuleError naming `what` when e has none."""
+    op = row(e)
+    if op is None:
+        name = type(e).__name__
+        raise NoRuleError(f"no {what} for {name} (in {short(str(e))}): matcalc has no "
+                          "operator for it", construct=f"{what} of {name}")
+    return getattr(op, table)
+
+
+class InMatcalcNotation:
+    """Mixin of matcalc's own nodes: SymPy's `latex()` (and so Jupyter, after
+    `sympy.init_printing()`) writes them in matcalc's notation, by the LaTeX printer
+    registered as "latex node": exp(X) entrywise, ‖X‖_F, vec(X), adj(X), A : B."""
+
+    def _latex(self, printer=None, **options):
+        return STAGES["latex node"](self, printer, **options)
+
+
+def run_stage(kind: str, obj, /, **options):
+    """obj printed (or evaluated) by the function registered for `kind` ("text", "latex",
+    "index", "evaluate")."""
+    return STAGES[kind](obj, **options)

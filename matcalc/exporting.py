@@ -1,0 +1,83 @@
+"""Code export: `codegen` (module source) and `lambdify` (a compiled function).
+
+Contract: with grad=X the derivative is computed here, by matcalc's derivative API, and
+handed to the code generator (matcalc.code), which never differentiates; the generated
+code computes what `matcalc.evaluate` computes for the same values.
+"""
+
+from __future__ import annotations
+
+from .calculus.gradients import grad as gradient
+from .code.module import Gradient, load, write
+from .core.limits import MAX_RESULT_DEPTH, bounded
+
+
+def _gradient(obj, X, symmetric, diagonal) -> Gradient | None:
+    if X is None:
+        return None
+    if hasattr(obj, "result") and hasattr(obj, "steps"):  # a Derivation
+        obj = obj.result
+    return Gradient(X, gradient(obj, X, symmetric=symmetric, diagonal=diagonal), symmetric,
+                    diagonal)
+
+
+@bounded(bound=MAX_RESULT_DEPTH)
+def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
+            symmetric=None, diagonal=False) -> str:
+    """The source of a Python module computing obj with NumPy, JAX or PyTorch.
+
+    obj: an expression (scalar or matrix), a FourthOrder or a Derivation.
+    args: the symbols (MatrixSymbol or Symbol) the function takes, in order; dimensions are
+        read off the arrays. A Symbol that is a dimension of an argument is an integer.
+        A symbol keeps its name as the parameter's when that is a plain ASCII identifier
+        the module does not use otherwise; else it gets one (float → float_, Σ → Sigma,
+        anything unspellable → argN), and the docstrings give its name as a literal.
+    backend: "numpy", "jax" or "torch" (the module imports it; matcalc does not). JAX code
+        computes in float64 and raises RuntimeError in JAX's 32-bit mode (the default).
+    name: the function's name, an ASCII identifier that is no builtin or keyword.
+    grad: a variable X: the module also defines `{name}_and_grad(...)` returning
+        (f, ∂f/∂X) with shared work, and `check_{name}_and_grad(..., eps, seed)`, the
+        relative error of ⟨∂f/∂X, V⟩ against central differences along a random V (not
+        for symmetric="entries", whose gradient is no directional derivative).
+        symmetric / diagonal: as for `matcalc.grad`.
+
+    >>> import sympy, matcalc
+    >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
+    >>> print(matcalc.codegen(matcalc.grad(sympy.log(sympy.Determinant(X)), X), [X]))
+    import numpy as np
+    <BLANKLINE>
+    <BLANKLINE>
+    def f(X):
+        \"\"\"f(X) = X⁻ᵀ\"\"\"
+        X = np.asarray(X, dtype=float)
+        n = X.shape[0]
+        assert tuple(X.shape) == (n, n), f"X must be n x n, got {tuple(X.shape)}"
+        inv_X = np.linalg.inv(X)
+        return inv_X.T
+    <BLANKLINE>
+    """
+    return write(obj, args, backend, name, _gradient(obj, grad, symmetric, diagonal))[0]
+
+
+@bounded(bound=MAX_RESULT_DEPTH)
+def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
+             diagonal=False, jit: bool = True):
+    """A Python function computing obj (or, with grad=X, returning (f, ∂f/∂X)).
+
+    The function is the one `codegen` writes, compiled from that source; for JAX it is
+    `jax.jit`-compiled unless jit=False, and runs in JAX's 64-bit mode, which it sets for
+    the call and the calling thread only (JAX's configuration is left as it is). JAX and
+    PyTorch are imported only here.
+
+    >>> import numpy as np, sympy, matcalc
+    >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
+    >>> f = matcalc.lambdify(sympy.Trace(X.I), [X], grad=X)
+    >>> value, G = f(np.diag([1.0, 2.0, 4.0]))
+    >>> float(value), np.diag(G).tolist()
+    (1.75, [-1.0, -0.25, -0.0625])
+    """
+    source, writer = write(obj, args, backend, "f", _gradient(obj, grad, symmetric, diagonal))
+    return load(source, writer, grad is not None, jit)
+
+
+__all__ = ["codegen", "lambdify"]

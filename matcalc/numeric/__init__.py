@@ -1,0 +1,2 @@
+"""Numbers: `evaluate` (NumPy values of expressions and fourth-order results) and `check`
+(a derivative against central finite differences)."""

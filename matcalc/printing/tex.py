@@ -1,0 +1,135 @@
+r"""Paper-ready LaTeX: \operatorname{tr}, \det, X^{-1}, X^{-\top}, \odot, \otimes, \boxtimes.
+
+Contract: `latex(obj, transpose="top", bold=False)` returns LaTeX math (no $…$); it never
+changes obj. `transpose` chooses the transpose mark (`"top"` -> ^{\top}, `"T"` -> ^{T},
+`"intercal"` -> ^{\intercal}); `bold=True` sets matrices in \mathbf.
+
+Names print as themselves, never as TeX: SymPy's conventions stay (alpha -> \alpha,
+x_1 -> x_{1}, xhat -> \hat{x}), but every character TeX reads as markup is escaped
+(\input{f} -> \backslash{}input\{f\}), including in a name with braces, which SymPy
+would paste verbatim as raw LaTeX. Every name (matrices, scalars, dimensions, functions)
+passes through `MatrixLatexPrinter._deal_with_super_sub` and `tex_name`.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, translate
+
+from ..calculus.fourth_order import FourthOrder
+from ..core.errors import OptionError
+from ..core.limits import MAX_RESULT_DEPTH, bounded
+from ..core.nodes import is_one_by_one, sympified
+from ..core.registry import STAGES
+from .notation import Notation
+
+_MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
+
+#: TeX's special characters, written in math mode so that they print as themselves.
+_TEX_ESCAPES = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+                "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\text{\textasciicircum}",
+                "~": r"\text{\textasciitilde}"}
+
+
+def tex_name(name: str) -> str:
+    r"""name as math-mode TeX that prints its characters literally and runs no command.
+
+    TeX's special characters are escaped; a character Python would not print (a newline, a
+    NUL) is written as its Python escape, \n, \x00 (the ^^ notation could spell a command).
+
+    >>> from matcalc.printing.tex import tex_name
+    >>> print(tex_name(r"\input{a_b}"))
+    \backslash{}input\{a\_b\}
+    """
+    return "".join(_TEX_ESCAPES.get(c) or (c if c.isprintable() else
+                                           _TEX_ESCAPES["\\"] + repr(c)[2:-1])
+                   for c in name)
+
+
+class MatrixLatexPrinter(Notation, LatexPrinter):
+    """SymPy's LatexPrinter with the notation of matrix-calculus papers."""
+
+    style = "latex"
+    TENSOR = {"square": r"\boxtimes", "dyadic": r"\otimes", "transposer": r"\mathbb{T}",
+              "symmetric": r"\mathbb{I}_s", "entries": r"\left(2 \mathbb{I}_s - \mathbb{D}\right)",
+              "diagonal": r"\mathbb{D}"}
+
+    def __init__(self, transpose: str = "top", bold: bool = False):
+        if transpose not in _MARKS:
+            raise OptionError(f"transpose={transpose!r}: use one of {sorted(_MARKS)}")
+        super().__init__()
+        self.mark = _MARKS[transpose]
+        self.bold = bold
+
+    def _deal_with_super_sub(self, string: str, style: str = "plain") -> str:
+        r"""A name as SymPy writes it (alpha -> \alpha, x_1^2 -> x^{2}_{1}), each piece
+        escaped by `tex_name` before SymPy's `translate` reads it: the one place where
+        symbols, matrix symbols, dimensions and function names become LaTeX."""
+        base, supers, subs = split_super_sub(string)
+        name = translate(tex_name(base))
+        if style == "bold":
+            name = rf"\mathbf{{{name}}}"
+        for mark, pieces in (("^", supers), ("_", subs)):
+            if pieces:
+                name += mark + "{" + " ".join(translate(tex_name(p)) for p in pieces) + "}"
+        return name
+
+    def _matrix_name(self, name: str) -> str:
+        s = self._print(sympy.Symbol(name))
+        if "^" in s:  # X__a -> {X^{a}}: a base of ^{-1} or ^{\top}, not a double superscript
+            s = f"{{{s}}}"
+        return rf"\mathbf{{{s}}}" if self.bold else s
+
+    @staticmethod
+    def parenthesised(s: str) -> str:
+        return rf"\left({s}\right)"
+
+    def matrix_name(self, name: str) -> str:
+        return self._matrix_name(name)
+
+    def operator_name(self, name: str) -> str:
+        r"""\operatorname{name}, the name escaped (a function outside matcalc's table)."""
+        return rf"\operatorname{{{tex_name(name)}}}"
+
+    def with_coefficient(self, coeff, body: str) -> str:
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "- " + body
+        if coeff.could_extract_minus_sign():
+            return "- " + self.with_coefficient(-coeff, body)
+        c = self._print(coeff)
+        if isinstance(coeff, sympy.Add):
+            c = rf"\left({c}\right)"
+        return f"{c} {body}"
+
+@bounded(bound=MAX_RESULT_DEPTH)
+def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
+    r"""LaTeX of an expression or a FourthOrder.
+
+    >>> import sympy
+    >>> from matcalc import latex, grad
+    >>> X = sympy.MatrixSymbol("X", 3, 3)
+    >>> latex(grad(sympy.log(sympy.Determinant(X)), X))
+    'X^{-\\top}'
+    >>> latex(grad(sympy.Determinant(X), X), bold=True, transpose="T")
+    '\\det\\left(\\mathbf{X}\\right) \\mathbf{X}^{-T}'
+    """
+    p = MatrixLatexPrinter(transpose=transpose, bold=bold)
+    if isinstance(obj, FourthOrder):
+        return p.fourth_order(obj)
+    obj = sympified(obj)
+    if isinstance(obj, sympy.Trace) and is_one_by_one(obj.arg):
+        obj = obj.arg  # standing alone, x^T A x needs no parentheses
+    return p.doprint(obj)
+
+
+def _latex_of_node(e, printer=None, **options) -> str:
+    """A matcalc node inside SymPy's own `latex()` (the `_latex` hook of its classes)."""
+    p = printer if isinstance(printer, MatrixLatexPrinter) else MatrixLatexPrinter()
+    return p._print(e, **options)
+
+
+STAGES["latex"] = latex
+STAGES["latex node"] = _latex_of_node

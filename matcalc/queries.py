@@ -1,0 +1,147 @@
+"""The questions the command line and the shell answer: a `Query` (what to derive, how
+to show it) and `answer(query)`, the printed result. Argument handling over the public
+API, no math here; matcalc itself is imported at the first answer, so both start fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CODE_FORMATS = ("numpy", "jax", "torch")
+FORMATS = ("text", "latex", "index") + CODE_FORMATS
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to derive and how to show it (shared by the command line and the shell)."""
+
+    expression: str
+    wrt: str | None = None
+    symbols: tuple = ()  # ((name, shape string), …) declared with --let / :let
+    symmetric: object = None  # None, True or "entries"
+    diagonal: bool = False
+    hessian: bool = False
+    steps: bool = False
+    check: bool = False
+    format: str = "text"
+
+
+class CheckFailed(Exception):
+    """The numeric check disagreed; carries the report."""
+
+
+def answer(query: Query) -> str:
+    """The derivative (or derivation) the query asks for, printed; raises MatcalcError."""
+    import matcalc
+
+    f = matcalc.parse(query.expression, dict(query.symbols))
+    X = _variable(f, query.wrt)
+    options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
+    if query.format in CODE_FORMATS:
+        if query.steps:
+            from .core.errors import VariableError
+            raise VariableError("--steps writes text or LaTeX; code is for a result alone")
+        result, out = _code(matcalc, f, X, query, options)
+    elif query.steps:
+        derivation = matcalc.derive(f, X, hessian=query.hessian, **options)
+        out = derivation.latex() if query.format == "latex" else derivation.text()
+        result = derivation.result
+    else:
+        result = _derivative(matcalc, f, X, query.hessian, options)
+        out = _show(result, query.format)
+    if query.check:
+        report = _check(matcalc, f, X, result, query)
+        line = ("# " if query.format in CODE_FORMATS else "") + f"check: {report}"
+        if not report.ok:
+            raise CheckFailed(out + "\n" + line)
+        out += "\n" + line
+    return out
+
+
+def _code(matcalc, f, X, query, options):
+    """(result, module source): for a gradient the module has f, f_and_grad and the
+    finite-difference check; for a Jacobian or Hessian one function of that name."""
+    import sympy
+    result = _derivative(matcalc, f, X, query.hessian, options)
+    args = sorted((s for s in f.atoms(sympy.MatrixSymbol, sympy.Symbol)
+                   if not _is_dimension(s, f)), key=lambda s: s.name)
+    if X not in args:
+        args.append(X)
+    if query.hessian:
+        return result, matcalc.codegen(result, args, query.format, name="hessian")
+    if isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1):
+        return result, matcalc.codegen(result, args, query.format, name="jacobian")
+    return result, matcalc.codegen(f, args, query.format, grad=X, **options)
+
+
+def _derivative(matcalc, f, X, hessian, options):
+    import sympy
+    if hessian:
+        return matcalc.hessian(f, X, **options)
+    if isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1):
+        return matcalc.jacobian(f, X, **options)
+    return matcalc.grad(f, X, **options)
+
+
+def _check(matcalc, f, X, result, query):
+    """Finite differences of f (of its gradient, for a Hessian) against the result."""
+    if not query.hessian:
+        return matcalc.check(f, X, symmetric=query.symmetric, diagonal=query.diagonal,
+                             derivative=result)
+    if query.symmetric or query.diagonal:
+        from .core.errors import VariableError
+        raise VariableError("--check of a Hessian of a structured variable is not supported; "
+                            "check without --symmetric/--diagonal")
+    return matcalc.check(matcalc.grad(f, X), X, derivative=result)
+
+
+def _show(result, format):
+    import matcalc
+    if format == "index" and not isinstance(result, matcalc.FourthOrder):
+        from .core.errors import VariableError
+        raise VariableError("--index writes fourth-order results (the derivative of a "
+                            "matrix by a matrix); this result is a matrix: use the default "
+                            "or --latex")
+    return {"text": matcalc.text, "latex": matcalc.latex, "index": matcalc.index}[format](result)
+
+
+def _variable(f, wrt):
+    """The symbol named `wrt` in f; without a name, f's only matrix or vector symbol."""
+    import sympy
+
+    from .core.errors import VariableError
+    symbols = sorted(f.atoms(sympy.MatrixSymbol, sympy.Symbol), key=lambda s: s.name)
+    symbols = [s for s in symbols if not _is_dimension(s, f)]
+    if wrt is None:
+        matrices = [s for s in symbols if isinstance(s, sympy.MatrixSymbol)]
+        if len(matrices) == 1:
+            return matrices[0]
+        names = ", ".join(s.name for s in symbols) or "none"
+        raise VariableError(f"say which variable to differentiate by (--wrt NAME); "
+                            f"the expression's symbols: {names}")
+    for s in symbols:
+        if s.name == wrt:
+            return s
+    names = ", ".join(s.name for s in symbols) or "none"
+    raise VariableError(f"--wrt {wrt}: the expression has no symbol {wrt} (its symbols: "
+                        f"{names})")
+
+
+def _is_dimension(s, f) -> bool:
+    import sympy
+    return isinstance(s, sympy.Symbol) and any(
+        s in sympy.sympify(d).free_symbols for M in f.atoms(sympy.MatrixSymbol)
+        for d in M.shape)
+
+
+def parse_declarations(texts) -> tuple:
+    """["C: symmetric n x n", "A, B: 3 x 3"] -> (("C", "symmetric n x n"), ("A", …), …)."""
+    from .core.errors import MatcalcSyntaxError
+    out = []
+    for text in texts:
+        names, colon, shape = text.partition(":")
+        if not colon or not shape.strip() or not names.strip():
+            raise MatcalcSyntaxError(f"declaration {text!r}: write NAME: SHAPE, e.g. "
+                                     "\"C: symmetric n x n\"")
+        out += [(name.strip(), shape.strip()) for name in names.split(",")]
+    return tuple(out)

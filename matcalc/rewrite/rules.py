@@ -1,0 +1,430 @@
+"""The named rewrite rules of simplification: each returns a new expression or None.
+
+Contract: a rule never changes an expression's shape or value (for symbols declared
+symmetric, for every symmetric value); its docstring states the rewrite and why it
+terminates. `RULES` is the order the driver (matcalc.rewrite.driver) tries them in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+
+import sympy
+from sympy import MatrixExpr
+
+from ..core.functions import sigmoid
+from ..core.nodes import Elementwise, Norm, Unvec, Vec, elementwise, matadd, matmul, unvec_seed
+from ..core.registry import row
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may assume: the matrix symbols declared symmetric; and the simplifier
+    itself, for a rule that compares simplified parts."""
+    symmetric: frozenset = field(default_factory=frozenset)
+    simplify: Callable = field(default=lambda e: e, compare=False)
+
+
+# --- rules: each returns a new expression or None ------------------------------------
+
+
+def push_transpose(e, ctx):
+    """Aᵀ -> A's transpose rule (matcalc.ops, the `transpose` row): (AB)ᵀ -> BᵀAᵀ,
+    (A+B)ᵀ -> Aᵀ+Bᵀ, (Aᵀ)ᵀ -> A, (A⁻¹)ᵀ -> (Aᵀ)⁻¹, (Aᵏ)ᵀ -> (Aᵀ)ᵏ, Iᵀ -> I, Sᵀ -> S for S
+    declared symmetric, …
+    Terminates: every step moves a transpose one level nearer the leaves or removes it."""
+    if not isinstance(e, sympy.Transpose):
+        return None
+    op = row(e.arg)
+    if op is None or op.transpose is None:
+        return None
+    return op.transpose(e.arg, ctx)
+
+
+def trace_of_transpose(e, ctx):
+    """tr(Aᵀ) -> tr(A).  Shrinks: removes a transpose."""
+    if isinstance(e, sympy.Trace) and isinstance(e.arg, sympy.Transpose):
+        return sympy.Trace(e.arg.arg)
+    return None
+
+
+def trace_of_scalar_multiple(e, ctx):
+    """tr(c A) -> c tr(A) for a scalar c.  Terminates: moves a scalar out of a trace."""
+    if isinstance(e, sympy.Trace) and isinstance(e.arg, sympy.MatMul):
+        coeff, factors = e.arg.as_coeff_matrices()
+        if coeff != 1:
+            return coeff * sympy.Trace(matmul(*factors))
+    return None
+
+
+def factor_common(e, ctx):
+    """A C + B C -> (A + B) C and C A + C B -> C (A + B), for terms of two or more factors.
+    Shrinks: one occurrence of the common factor replaces several."""
+    if not isinstance(e, sympy.MatAdd):
+        return None
+    for side in (-1, 0):
+        groups = defaultdict(list)
+        for t in e.args:
+            coeff, factors = _as_factors(t)
+            if len(factors) >= 2:
+                groups[factors[side]].append(t)
+        for common, terms in groups.items():
+            if len(terms) < 2:
+                continue
+            rests = []
+            for t in terms:
+                coeff, factors = _as_factors(t)
+                rest = factors[:-1] if side == -1 else factors[1:]
+                rests.append(matmul(coeff, *rest))
+            inner = matadd(rests)
+            merged = matmul(inner, common) if side == -1 else matmul(common, inner)
+            others = [t for t in e.args if t not in terms]
+            return matadd([merged, *others])
+    return None
+
+
+def factor_scalar(e, ctx):
+    """c a A + c b B -> c (a A + b B) for the greatest common factor c ≠ 1 of the
+    coefficients (2 W − 2 Y -> 2 (W − Y), det(X) A + det(X) B -> det(X) (A + B),
+    −A − B -> −(A + B)).  Shrinks: one coefficient replaces several."""
+    if not isinstance(e, sympy.MatAdd):
+        return None
+    coeffs = [_as_factors(t)[0] for t in e.args]
+    c = common_factor(coeffs)
+    if all(k.could_extract_minus_sign() for k in coeffs):
+        c = -c  # −A − B -> −(A + B)
+    if c == 1:
+        return None
+    inner = [matmul(k / c, *_as_factors(t)[1]) for k, t in zip(coeffs, e.args, strict=True)]
+    total = matadd(inner)
+    new = sympy.MatMul(c, total) if isinstance(total, sympy.MatAdd) else matmul(c, total)
+    return new if size(new) <= size(e) else None
+
+
+def hadamard_scalars_out(e, ctx):
+    """(c A) ∘ B -> c (A ∘ B).  Terminates: moves scalars out of a Hadamard product."""
+    if not isinstance(e, sympy.HadamardProduct):
+        return None
+    coeffs, plain = [], []
+    for a in e.args:
+        c, factors = _as_factors(a)
+        coeffs.append(c)
+        plain.append(matmul(*factors) if factors else a)
+    if all(c == 1 for c in coeffs):
+        return None
+    return matmul(sympy.Mul(*coeffs), sympy.HadamardProduct(*plain))
+
+
+def hadamard_power_of_identity(e, ctx):
+    """I∘I∘…∘I = I^∘k -> I.  Shrinks: removes a power."""
+    if isinstance(e, sympy.HadamardPower) and isinstance(e.base, sympy.Identity):
+        return e.base
+    return None
+
+
+def common_factor(coeffs):
+    """The greatest common factor of scalar products, read off their factors without
+    expanding anything: common_factor([4 a² b, 6 a c]) = 2 a. Positive rational part.
+    Sums are not taken as factors: SymPy rewrites c (a + b) in ways that need not keep
+    the sum recognisable, and factoring them would not terminate."""
+    if any(c == 0 for c in coeffs):
+        return sympy.S.One
+    numbers, powers = [], []
+    for c in coeffs:
+        number, rest = c.as_coeff_Mul()
+        numbers.append(abs(number))
+        found: dict = {}
+        for f in sympy.Mul.make_args(rest):
+            base, k = f.as_base_exp()
+            if k.is_Integer and k > 0 and not isinstance(base, sympy.Add):
+                found[base] = found.get(base, 0) + int(k)
+        powers.append(found)
+    number = reduce(sympy.gcd, numbers) if all(q.is_Rational for q in numbers) else 1
+    shared = set(powers[0]).intersection(*powers[1:])
+    return sympy.Mul(number, *[b ** min(p[b] for p in powers) for b in shared])
+
+
+def factor_scalar_sum(e, ctx):
+    """c a + c b -> c (a + b) for scalars, c the common non-numeric factor
+    (det(Y) tr(P)² − det(Y) tr(Q) -> det(Y) (tr(P)² − tr(Q))).  Shrinks: as factor_scalar.
+    Numeric factors stay: SymPy distributes them again (2 (a + b) is 2a + 2b)."""
+    if not _is_scalar(e, sympy.Add) or not e.has(MatrixExpr):
+        return None
+    c = common_factor(list(e.args))
+    number, c = c.as_coeff_Mul()
+    if c == 1:
+        return None
+    new = sympy.Mul(c, sympy.Add(*[t / c for t in e.args]), evaluate=False)
+    return new if size(new) <= size(e) else None
+
+
+def hadamard_identity_of_transpose(e, ctx):
+    """I ∘ Aᵀ -> I ∘ A (the diagonal of Aᵀ is the diagonal of A).  Shrinks: removes a
+    transpose."""
+    if isinstance(e, sympy.HadamardProduct) and any(isinstance(a, sympy.Identity)
+                                                    for a in e.args):
+        if any(isinstance(a, sympy.Transpose) for a in e.args):
+            return sympy.HadamardProduct(*[a.arg if isinstance(a, sympy.Transpose) else a
+                                           for a in e.args]).doit(deep=False)
+    return None
+
+
+def norm_of_gram(e, ctx):
+    """‖xᵀx‖ -> xᵀx for a 1 x 1 Gram product (it is not negative).  Shrinks: removes
+    the norm."""
+    if isinstance(e, Norm) and tuple(e.arg.shape) == (1, 1) and \
+            isinstance(e.arg, sympy.MatMul):
+        coeff, factors = e.arg.as_coeff_matrices()
+        half = len(factors) // 2
+        if len(factors) % 2 == 0 and coeff == 1 and \
+                [transpose_of(f, ctx) for f in reversed(factors[:half])] == factors[half:]:
+            return sympy.Trace(e.arg)
+    return None
+
+
+def transpose_of(M, ctx):
+    """Mᵀ with the transpose pushed to the leaves (for comparing factors)."""
+    return ctx.simplify(sympy.Transpose(M))
+
+
+def scalar_out_of_product(e, ctx):
+    """A (bᵀ c) D -> (bᵀ c) A D: a 1 x 1 run of factors inside a longer product is a
+    scalar, moved to the front.  Terminates: the product loses factors each time."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i, first in enumerate(factors):
+        if first.shape[0] != 1:
+            continue
+        for j in range(i + 1, len(factors)):
+            if factors[j].shape[1] == 1:
+                if j - i + 1 < len(factors):
+                    run = matmul(*factors[i:j + 1])
+                    return matmul(coeff * sympy.Trace(run), *factors[:i], *factors[j + 1:])
+                break
+    return None
+
+
+def trace_of_identity(e, ctx):
+    """tr(Iₙ) -> n, tr(𝟏ₙₓₙ) -> n.  Shrinks: removes a trace."""
+    if isinstance(e, sympy.Trace) and isinstance(e.arg, (sympy.Identity, sympy.OneMatrix)):
+        return e.arg.shape[0]
+    return None
+
+
+def product_of_ones(e, ctx):
+    """𝟏ₘₓₖ 𝟏ₖₓₙ -> k 𝟏ₘₓₙ.  Shrinks: one factor replaces two."""
+    def merge(P, Q):
+        if isinstance(P, sympy.OneMatrix) and isinstance(Q, sympy.OneMatrix):
+            return P.shape[1], sympy.OneMatrix(P.shape[0], Q.shape[1])
+        return None
+    return _merge_neighbours(e, merge)
+
+
+def _merge_neighbours(e, merge):
+    """A product with its first pair of neighbours P Q that `merge(P, Q)` turns into
+    (c, M) replaced by c M; None when there is no such pair."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i in range(len(factors) - 1):
+        merged = merge(factors[i], factors[i + 1])
+        if merged is not None:
+            c, M = merged
+            return matmul(coeff * c, *factors[:i], M, *factors[i + 2:])
+    return None
+
+
+def cancel_into_inverse(e, ctx):
+    """P Q (R Q)⁻¹ -> P R⁻¹ and (Q R)⁻¹ Q S -> R⁻¹ S, when every factor of the inverted
+    product is square (so (R Q)⁻¹ = Q⁻¹ R⁻¹).  Shrinks: removes a factor twice."""
+    if not isinstance(e, sympy.MatMul):
+        return None
+    coeff, factors = e.as_coeff_matrices()
+    for i, F in enumerate(factors):
+        if not (isinstance(F, sympy.Inverse) and isinstance(F.arg, sympy.MatMul)):
+            continue
+        c, inner = F.arg.as_coeff_matrices()
+        if c != 1 or not all(_is_square(Q) for Q in inner):
+            continue
+        if i > 0 and factors[i - 1] == inner[-1]:
+            return matmul(coeff, *factors[:i - 1], sympy.Inverse(matmul(*inner[:-1])),
+                          *factors[i + 1:])
+        if i + 1 < len(factors) and factors[i + 1] == inner[0]:
+            return matmul(coeff, *factors[:i], sympy.Inverse(matmul(*inner[1:])),
+                          *factors[i + 2:])
+    return None
+
+
+def _is_square(M) -> bool:
+    return sympy.simplify(M.shape[0] - M.shape[1]) == 0
+
+
+def product_of_diagonals(e, ctx):
+    """diag(a) diag(b) -> diag(a ∘ b).  Shrinks: one factor replaces two."""
+    def merge(P, Q):
+        if isinstance(P, sympy.DiagMatrix) and isinstance(Q, sympy.DiagMatrix) \
+                and P.args[0].shape == Q.args[0].shape:
+            product = sympy.HadamardProduct(P.args[0], Q.args[0]).doit(deep=False)
+            return sympy.S.One, sympy.DiagMatrix(product)
+        return None
+    return _merge_neighbours(e, merge)
+
+
+def diagonal_of_structured(e, ctx):
+    """diag(𝟏) -> I, diag(Aᵀ) -> diag(A), diag(I) -> 𝟏 (vector ↔ diagonal matrix).
+    Shrinks: removes a node."""
+    if isinstance(e, sympy.DiagMatrix) and isinstance(e.args[0], sympy.OneMatrix):
+        v = e.args[0]
+        return sympy.Identity(v.shape[0] if v.shape[1] == 1 else v.shape[1])
+    if isinstance(e, sympy.DiagonalOf):
+        if isinstance(e.arg, sympy.Transpose):
+            return sympy.DiagonalOf(e.arg.arg)
+        if isinstance(e.arg, sympy.Identity):
+            return sympy.OneMatrix(e.arg.shape[0], 1)
+    if isinstance(e, sympy.DiagonalMatrix):
+        return sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg)
+    return None
+
+
+def vec_of_unvec(e, ctx):
+    """vec(vec⁻¹(v)) -> v, vec⁻¹(vec(A)) -> A, vec(x) -> x for a column x,
+    vec⁻¹((A ⊗ B) vec(M)) -> B M Aᵀ, vec⁻¹(K vec(M)) -> Mᵀ.
+    Shrinks: removes a node (vec⁻¹ and vec, a Kronecker product becomes a product)."""
+    if isinstance(e, Vec):
+        if isinstance(e.arg, Unvec):
+            return e.arg.arg
+        if e.arg.shape[1] == 1:
+            return e.arg
+    if isinstance(e, Unvec) and isinstance(e.arg, Vec) and e.arg.arg.shape == e.shape:
+        return e.arg.arg
+    if isinstance(e, Unvec) and isinstance(e.arg, sympy.MatMul):
+        M = unvec_seed(e.arg, *e.shape)
+        return None if isinstance(M, Unvec) else M
+    return None
+
+
+def sigmoid_of_exp(e, ctx):
+    """eᵘ ∘ (𝟏 + eᵘ)^∘−1 -> σ(u), (𝟏 + e⁻ᵘ)^∘−1 -> σ(u) (and the same for scalars).
+    Shrinks: one node replaces a quotient of exponentials."""
+    if isinstance(e, sympy.HadamardPower) and e.exp == -1:
+        u = _one_plus_exp(e.base)
+        if u is not None and _as_factors(u)[0].could_extract_minus_sign():
+            return elementwise(sigmoid, _negate(u))
+    if _is_scalar(e, sympy.Pow) and e.exp == -1:
+        u = _one_plus_exp(e.base)
+        if u is not None:
+            return sigmoid(-u)
+    if isinstance(e, sympy.HadamardProduct):
+        args = list(e.args)
+        for a in args:  # eᵘ ∘ σ(−u) = eᵘ/(1 + eᵘ) = σ(u)
+            if isinstance(a, Elementwise) and a.function is sympy.exp:
+                partner = elementwise(sigmoid, _negate(a.arg))
+                if partner in args:
+                    rest = [b for b in args if b not in (a, partner)]
+                    return sympy.HadamardProduct(elementwise(sigmoid, a.arg),
+                                                 *rest).doit(deep=False)
+        for i, a in enumerate(args):
+            if isinstance(a, sympy.HadamardPower) and a.exp == -1:
+                u = _one_plus_exp(a.base)
+                exp_u = elementwise(sympy.exp, u) if u is not None else None
+                if exp_u is not None and exp_u in args:
+                    rest = [b for j, b in enumerate(args) if j != i and b != exp_u]
+                    return sympy.HadamardProduct(elementwise(sigmoid, u), *rest).doit(deep=False)
+    if _is_scalar(e, sympy.Mul):
+        for a in e.args:
+            if isinstance(a, sympy.exp) and sigmoid(-a.args[0]) in e.args:
+                rest = [b for b in e.args if b not in (a, sigmoid(-a.args[0]))]
+                return sympy.Mul(sigmoid(a.args[0]), *rest)
+        for a in e.args:
+            if isinstance(a, sympy.Pow) and a.exp == -1:
+                u = _one_plus_exp(a.base)
+                if u is not None and sympy.exp(u) in e.args:
+                    rest = [b for b in e.args if b not in (a, sympy.exp(u))]
+                    return sympy.Mul(sigmoid(u), *rest)
+    return None
+
+
+def _negate(M):
+    """−M, with a leading −1 removed rather than doubled."""
+    coeff, factors = _as_factors(M)
+    return matmul(-coeff, *factors)
+
+
+def _one_plus_exp(Y):
+    """u when Y is 1 + exp(u) (scalar) or 𝟏 + exp(u) entrywise; else None."""
+    if isinstance(Y, sympy.MatAdd) and len(Y.args) == 2:
+        ones = [a for a in Y.args if isinstance(a, sympy.OneMatrix)]
+        exps = [a for a in Y.args if isinstance(a, Elementwise) and a.function is sympy.exp]
+        if ones and exps:
+            return exps[0].arg
+    if _is_scalar(Y, sympy.Add) and len(Y.args) == 2 and sympy.S.One in Y.args:
+        other = Y.args[0] if Y.args[1] == 1 else Y.args[1]
+        if isinstance(other, sympy.exp):
+            return other.args[0]
+    return None
+
+
+def sign_over_abs(e, ctx):
+    """sign(u) u / |u| -> 1.  Shrinks: removes three factors (u ≠ 0 where f is defined)."""
+    if not _is_scalar(e, sympy.Mul):
+        return None
+    for a in e.args:
+        if isinstance(a, sympy.sign):
+            u = a.args[0]
+            parts = [a, u, 1 / sympy.Abs(u)]
+            if all(p in e.args for p in parts):
+                return sympy.Mul(*[b for b in e.args if b not in parts])
+    return None
+
+
+def one_minus_sigmoid(e, ctx):
+    """1 − σ(u) -> σ(−u), 𝟏 − σ(U) -> σ(−U).  Shrinks: one node replaces a difference."""
+    if isinstance(e, sympy.MatAdd) and len(e.args) == 2:
+        ones = [a for a in e.args if isinstance(a, sympy.OneMatrix)]
+        rest = [a for a in e.args if not isinstance(a, sympy.OneMatrix)]
+        if ones and rest:
+            coeff, factors = _as_factors(rest[0])
+            if coeff == -1 and len(factors) == 1 and isinstance(factors[0], Elementwise) \
+                    and factors[0].function is sigmoid:
+                return elementwise(sigmoid, matmul(-1, factors[0].arg))
+    if _is_scalar(e, sympy.Add) and len(e.args) == 2 and sympy.S.One in e.args:
+        other = e.args[0] if e.args[1] == 1 else e.args[1]
+        if isinstance(other, sympy.Mul) and other.args[0] == -1 and len(other.args) == 2 \
+                and isinstance(other.args[1], sigmoid):
+            return sigmoid(-other.args[1].args[0])
+    return None
+
+
+def _is_scalar(e, kind) -> bool:
+    """e is a scalar node of the kind (MatAdd and MatMul subclass SymPy's Add and Mul)."""
+    return isinstance(e, kind) and not isinstance(e, MatrixExpr)
+
+
+def _as_factors(t):
+    if isinstance(t, sympy.MatMul):
+        coeff, factors = t.as_coeff_matrices()
+        return coeff, list(factors)
+    return sympy.S.One, [t]
+
+
+RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_identity,
+         product_of_ones, scalar_out_of_product, cancel_into_inverse, product_of_diagonals,
+         diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
+         one_minus_sigmoid, sign_over_abs, hadamard_identity_of_transpose, norm_of_gram,
+         factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
+         hadamard_power_of_identity)
+
+
+@lru_cache(maxsize=1 << 16)
+def size(e) -> int:
+    """The number of nodes of an expression tree, a symbol or number counting one: the
+    measure of compactness (X⁻ᵀ is 3, BᵀXᵀ + XᵀBᵀ is 11, (XB + BX)ᵀ is 8). Memoised:
+    rules compare sizes at every node."""
+    if isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number, sympy.Identity,
+                      sympy.OneMatrix, sympy.ZeroMatrix)):
+        return 1
+    return 1 + sum(size(a) for a in e.args)

@@ -1,0 +1,28 @@
+"""Symbols and constants (matcalc/ops/leaves.py)."""
+
+import pytest
+import sympy
+from helpers import A, X, n, t, x
+from sympy import Identity, MatAdd, MatMul, OneMatrix, Trace, ZeroMatrix
+
+from ops._examples import check_example, example_id
+
+EXAMPLES = [
+    (Trace(A * X), X, {}),                                        # matrix symbol
+    (t ** 2 * Trace(X) + sympy.Rational(1, 2) * t, t, {}),        # scalar symbol, numbers
+    (Trace((X + Identity(n)) * A), X, {}),                        # identity
+    (OneMatrix(1, n) * X * OneMatrix(n, 1), X, {}),               # ones
+    (Trace(MatMul(MatAdd(X, ZeroMatrix(n, n)), A)), X, {}),       # zero, kept by the constructors
+    (x.T * OneMatrix(n, 1) * sympy.pi, x, {}),                    # a number symbol
+]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
+def test_leaf_examples_match_finite_differences(example):
+    check_example(example)
+
+
+def test_constants_have_an_explicit_zero_differential():
+    import matcalc
+    assert matcalc.differential(Trace(A), X) == 0
+    assert matcalc.differential(A, X) == ZeroMatrix(n, n)

@@ -1,0 +1,40 @@
+"""Sums, products, powers, transpose (matcalc/ops/products.py)."""
+
+import pytest
+import sympy
+from helpers import A, B, R, W, X, x
+from sympy import Trace
+
+from ops._examples import check_example, example_id
+
+import matcalc
+
+EXAMPLES = [
+    (Trace(X.T * A * X) - 2 * Trace(B * X), X, {}),               # matrix sum, product
+    (Trace(X) ** 3 / Trace(A * X + B), X, {}),                    # scalar power, product
+    (Trace(X ** 3 * A), X, {}),                                   # matrix power
+    (X ** 2, X, {}),                                              # Jacobian of a power
+    (A * X.T * B - X, X, {}),                                     # Jacobian through a transpose
+    (Trace(R * W) ** 2 + Trace(W.T * R.T), W, {}),                # non-square
+    (x.T * A * x, x, {}),                                         # a vector, 1 x 1 result
+    (Trace(X * X.T) ** sympy.Rational(1, 2), X, {}),              # rational power
+]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
+def test_product_examples_match_finite_differences(example):
+    check_example(example)
+
+
+def test_large_matrix_powers_are_refused_by_name():
+    with pytest.raises(matcalc.NoRuleError, match="power X"):
+        matcalc.jacobian(X ** 100, X)
+
+
+def test_a_negative_product_inside_a_product_is_parenthesised_in_derivations():
+    """The steps of a derivation keep d(X⁻¹) = −X⁻¹ dX X⁻¹ as one factor: A (−X⁻¹ dX X⁻¹) B,
+    never A −X⁻¹ dX X⁻¹ B (which reads as a difference)."""
+    steps = matcalc.derive(Trace(A * X.I * B), X).text()
+    assert "tr(A (-X⁻¹ dX X⁻¹) B)" in steps
+    first = matcalc.derive(Trace(X.I * A), X).text()  # a leading factor needs none
+    assert "tr(-X⁻¹ dX X⁻¹ A)" in first
