@@ -18,8 +18,8 @@ from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, Trace, log
 from test_properties import SETTINGS, entrywise_scalars, scalar_combinations
 
 import matcalc
-from matcalc.code.module import ModuleWriter
 from matcalc.calculus.fourth_order import FourthOrder
+from matcalc.code.module import ModuleWriter
 from matcalc.numeric.checking import random_point
 
 

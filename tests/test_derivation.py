@@ -9,9 +9,14 @@ from sympy import MatrixSymbol
 import matcalc
 from matcalc import derive, parse
 from matcalc.calculus.differentiation import differentiate
-from matcalc.core.nodes import (DifferentialOf, DoubleDot, MatrixDifferentialOf, differential_of,
-                           is_matrix)
 from matcalc.calculus.fourth_order import FourthOrder
+from matcalc.core.nodes import (
+    DifferentialOf,
+    DoubleDot,
+    MatrixDifferentialOf,
+    differential_of,
+    is_matrix,
+)
 from matcalc.numeric.checking import random_point
 
 CASES = [  # (text, variable, options)

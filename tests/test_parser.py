@@ -6,8 +6,19 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardProduct,
-                   Identity, MatrixSymbol, OneMatrix, Symbol, Trace, log)
+from sympy import (
+    Determinant,
+    DiagMatrix,
+    DiagonalOf,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    MatrixSymbol,
+    OneMatrix,
+    Symbol,
+    Trace,
+    log,
+)
 
 import matcalc
 from matcalc import MatcalcSyntaxError, ShapeError, parse, syntax

@@ -9,8 +9,7 @@ from helpers import A, C, X, a, x
 from sympy import Determinant, HadamardProduct, KroneckerProduct, Trace, log
 
 import matcalc
-from matcalc import Vec
-from matcalc import Norm
+from matcalc import Norm, Vec
 
 
 def test_latex_style_options():

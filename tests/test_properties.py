@@ -14,8 +14,18 @@ import sympy
 from helpers import A, B, X, a, n, x
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from sympy import (DiagMatrix, DiagonalOf, Determinant, HadamardPower, HadamardProduct,
-                   KroneckerProduct, OneMatrix, Rational, Trace, log)
+from sympy import (
+    Determinant,
+    DiagMatrix,
+    DiagonalOf,
+    HadamardPower,
+    HadamardProduct,
+    KroneckerProduct,
+    OneMatrix,
+    Rational,
+    Trace,
+    log,
+)
 
 import matcalc
 from matcalc.numeric.checking import random_point

@@ -13,13 +13,13 @@ import pkgutil
 import re
 
 import numpy as np
+import ops as family_tests
 import pytest
 import sympy
 from test_codegen import arguments, assert_same, run
 from test_tex import _compile
 
 import matcalc
-import ops as family_tests
 from matcalc.core import functions
 from matcalc.core.errors import NoRuleError
 from matcalc.core.nodes import normalise

@@ -8,16 +8,26 @@ import importlib.util
 import numpy as np
 import pytest
 import sympy
-from helpers import A, B, X, a, n, t, x
-from sympy import HadamardPower, HadamardProduct, OneMatrix, Trace
-
-from ops._examples import check_example, example_id
+from helpers import A, B, X, a, assert_verified, b, m, n, t, x
+from sympy import HadamardPower, HadamardProduct, OneMatrix, Trace, exp, log
 
 import matcalc
-from matcalc import elementwise, sigmoid
+from matcalc import elementwise, sigmoid, softplus
 from matcalc.core.functions import FUNCTIONS
+from ops._examples import check_example, example_id
 
-ones_row, ones_col = OneMatrix(1, n), OneMatrix(n, 1)
+ones = ones_row = OneMatrix(1, n)
+ones_n = ones_col = OneMatrix(n, 1)
+
+
+def total(M):
+    """1ᵀ M 1, the sum of the entries of M."""
+    return OneMatrix(1, M.shape[0]) * M * OneMatrix(M.shape[1], 1)
+
+
+#: A sample of functions for the chain-rule tests below (the table is tested entry by entry).
+SAMPLE_FUNCTIONS = [sympy.exp, sympy.sin, sympy.cos, sympy.tanh, sympy.atan, sigmoid, softplus]
+POSITIVE_FUNCTIONS = [sympy.log, sympy.sqrt]  # applied to 𝟏 + X∘X, which is positive
 
 EXAMPLES = [
     (sympy.exp(Trace(A * X)) + sympy.sin(Trace(X)), X, {}),      # scalar functions
@@ -107,3 +117,94 @@ def test_sign_differentiates_to_zero_away_from_zero():
     H = matcalc.hessian(ones_row * elementwise(sympy.Abs, x), x)
     assert H == sympy.ZeroMatrix(n, n)
     assert matcalc.text(matcalc.grad(ones_row * elementwise(sympy.Abs, x), x)) == "sign(x)"
+
+
+# --- moved from tests/test_entrywise.py -----------------------------------------------
+
+
+@pytest.mark.parametrize("fn", SAMPLE_FUNCTIONS, ids=lambda f: f.__name__)
+def test_entrywise_function_chain_rule(fn):
+    """d f(A) = f′(A) ∘ dA, by a matrix and by a vector."""
+    assert_verified(total(elementwise(fn, A * X)), X)
+    assert_verified(ones * elementwise(fn, A * x + b), x)
+
+
+@pytest.mark.parametrize("fn", POSITIVE_FUNCTIONS, ids=lambda f: f.__name__)
+def test_entrywise_function_of_positive_entries(fn):
+    assert_verified(total(elementwise(fn, OneMatrix(n, n) + HadamardProduct(X, X))), X)
+
+
+def test_entrywise_abs_away_from_zero():
+    values = {"x": np.array([1.0, -2.0, 0.5])}
+    assert_verified(ones * elementwise(sympy.Abs, x), x, values=values)
+
+
+def test_entrywise_function_derivatives_print_as_a_person_writes_them():
+    G = matcalc.grad(ones * elementwise(sigmoid, A * x), x)
+    assert matcalc.text(G) == "Aᵀ (σ(A x) ∘ σ(-A x))"
+    assert matcalc.text(matcalc.grad(Trace(elementwise(sympy.sin, X)), X)) == "cos(X) ∘ I"
+
+
+def test_logistic_loss_gradient_and_hessian_use_the_sigmoid():
+    Z, y, w = sympy.MatrixSymbol("Z", m, n), sympy.MatrixSymbol("y", m, 1), x
+    u = -HadamardProduct(y, Z * w)
+    loss = OneMatrix(1, m) * elementwise(log, OneMatrix(m, 1) + elementwise(exp, u))
+    G = assert_verified(loss, w)
+    assert matcalc.text(G) == "-Zᵀ (σ(-(Z x) ∘ y) ∘ y)"
+    H = matcalc.hessian(loss, w)
+    assert matcalc.text(H) == "Zᵀ diag(σ(-(Z x) ∘ y) ∘ σ((Z x) ∘ y) ∘ y^∘2) Z"
+    assert matcalc.check(G, w, derivative=H).ok
+
+
+def test_hadamard_product_and_power():
+    """d(A ∘ B) = dA ∘ B + A ∘ dB;  d(A^∘k) = k A^∘(k−1) ∘ dA."""
+    assert_verified(Trace(HadamardProduct(X, A * X) * B), X)
+    assert_verified(total(HadamardPower(X, 3)), X)
+    assert_verified(total(HadamardPower(OneMatrix(n, n) + HadamardProduct(X, X),
+                                        sympy.Rational(-1, 2))), X)
+    assert_verified(ones * HadamardProduct(a, x, x), x)
+
+
+def test_hadamard_power_with_a_varying_exponent():
+    """d(A^∘t) = A^∘t ∘ log(A) dt."""
+    assert_verified(total(HadamardPower(OneMatrix(n, n) + HadamardProduct(A, A), t)), t)
+
+
+def test_hadamard_division():
+    """A ⊘ B is A ∘ B^∘−1."""
+    quotient = HadamardProduct(A * X, HadamardPower(OneMatrix(n, n) + HadamardProduct(X, X),
+                                                    -1))
+    assert_verified(total(quotient), X)
+
+
+def test_scalar_sigmoid_and_softplus():
+    assert_verified(sigmoid(Trace(A * X)) + softplus(Trace(B * X)), X)
+    assert matcalc.text(matcalc.grad(log(1 + exp(-t)), t)) == "-σ(-t)"
+
+
+def test_sympy_applyfunc_is_accepted():
+    f = total(X.applyfunc(sympy.exp))
+    assert matcalc.text(matcalc.grad(f, X)) == "exp(X)"
+
+
+def test_scalar_function_of_a_matrix_is_rejected_with_a_hint():
+    with pytest.raises(matcalc.NoRuleError, match="elementwise"):
+        matcalc.grad(sympy.exp(X), X)
+
+
+def test_matrix_valued_hadamard_jacobian_by_a_matrix_is_not_yet_supported():
+    with pytest.raises(matcalc.NoRuleError, match="Hadamard"):
+        matcalc.jacobian(HadamardProduct(A, X), X)
+
+
+def test_evaluate_and_check_accept_sympy_applyfunc():
+    f = Trace(X.applyfunc(sympy.exp) * A)
+    assert matcalc.check(f, X).ok
+
+
+def test_hessian_through_a_hadamard_product_of_row_vectors():
+    """Found by the property tests: the gradient of 𝟏ᵀ(u ∘ u ∘ σ(u)) holds uᵀ ∘ …, rows."""
+    u = sympy.Rational(1, 2) * A * x + a
+    f = ones * HadamardProduct(elementwise(sigmoid, u), HadamardPower(u, 2))
+    H = matcalc.hessian(f, x)
+    assert matcalc.check(matcalc.grad(f, x), x, derivative=H).ok

@@ -2,12 +2,11 @@
 
 import pytest
 import sympy
-from helpers import A, X
+from helpers import A, X, assert_verified
 from sympy import Determinant, Trace
 
-from ops._examples import check_example, example_id
-
 from matcalc import Adjugate
+from ops._examples import check_example, example_id
 
 EXAMPLES = [
     (Trace(X.I * A), X, {}),                                      # inverse
@@ -22,3 +21,17 @@ EXAMPLES = [
 @pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
 def test_inverse_examples_match_finite_differences(example):
     check_example(example)
+
+
+# --- moved from tests/test_entrywise.py -----------------------------------------------
+
+
+def test_adjugate():
+    """adj(X) = det(X) X⁻¹ (Matrix Cookbook (41))."""
+    assert_verified(Trace(A * Adjugate(X)), X)
+    assert_verified(Trace(Adjugate(X)), X)
+
+
+def test_determinant_of_a_power():
+    """d det(Xᵏ) = k det(Xᵏ) tr(X⁻¹ dX) (Matrix Cookbook (58))."""
+    assert_verified(sympy.Determinant(sympy.MatPow(X, 4)), X)

@@ -1,13 +1,14 @@
 """Kronecker products, vec, vec⁻¹ and the commutation matrix (matcalc/ops/kronecker.py)."""
 
 import pytest
-from helpers import A, B, C, X, n
-from sympy import Trace
+import sympy
+from helpers import A, B, C, X, assert_verified, b, n, x
+from sympy import KroneckerProduct, Trace
 
-from ops._examples import check_example, example_id
-
+import matcalc
 from matcalc import CommutationMatrix, Unvec, Vec
 from matcalc.core.nodes import kronecker
+from ops._examples import check_example, example_id
 
 EXAMPLES = [
     (Trace(kronecker(A, X) * kronecker(B, C)), X, {}),            # Kronecker product
@@ -26,3 +27,56 @@ def test_a_jacobian_through_a_kronecker_product_is_refused_by_name():
     import matcalc
     with pytest.raises(matcalc.NoRuleError, match="Kronecker product"):
         matcalc.jacobian(kronecker(A, X), X)
+
+
+# --- moved from tests/test_entrywise.py -----------------------------------------------
+
+
+def test_kronecker_product_rules():
+    """d(A ⊗ B) = dA ⊗ B + A ⊗ dB, pulled back through traces, determinants, inverses."""
+    assert matcalc.text(matcalc.grad(Trace(KroneckerProduct(A, X)), X)) == "tr(A) I"
+    assert_verified(Trace(KroneckerProduct(X, A * X)), X)
+    assert_verified(sympy.log(sympy.Determinant(KroneckerProduct(A, X))), X)
+    assert_verified(Trace(KroneckerProduct(A, X).I * KroneckerProduct(B, C)), X)
+    assert_verified(Trace(KroneckerProduct(X, A) * KroneckerProduct(B, X.T)), X)
+
+
+def test_kronecker_product_of_vectors():
+    """x ⊗ l = vec(l xᵀ):  aᵀ (x ⊗ b), (b ⊗ x)ᵀ (a ⊗ a)."""
+    c = sympy.MatrixSymbol("c", n * n, 1)
+    assert_verified(c.T * KroneckerProduct(x, b), x)
+    assert_verified(c.T * KroneckerProduct(b, x), x)
+    assert_verified(c.T * KroneckerProduct(x, x), x)
+
+
+def test_kronecker_product_with_a_general_seed_raises_no_rule():
+    M = sympy.MatrixSymbol("M", n * n, n * n)
+    with pytest.raises(matcalc.NoRuleError, match="Kronecker"):
+        matcalc.grad(Trace(M * KroneckerProduct(A, X)), X)
+
+
+def test_vec_and_its_inverse():
+    """vec(X)ᵀ (A ⊗ B) vec(X) = tr(Xᵀ B X Aᵀ): the gradient in matrix form."""
+    G = assert_verified(Vec(X).T * KroneckerProduct(A, B) * Vec(X), X)
+    assert "vec" not in matcalc.text(G)
+    M = sympy.MatrixSymbol("M", n * n, n * n)
+    G = assert_verified(Vec(X).T * M * Vec(X), X)
+    assert "vec⁻¹" in matcalc.text(G)
+    assert_verified(Trace(A * Unvec(M * Vec(X), n, n)), X)
+
+
+def test_unvec_shapes_are_checked():
+    with pytest.raises(matcalc.ShapeError, match="vec⁻¹"):
+        matcalc.grad(Trace(Unvec(x, 2, 2)), x)
+
+
+def test_kronecker_factor_with_a_scalar_coefficient():
+    """Found by the property tests: SymPy's KroneckerProduct.doit fails on (A ⊗ ½ X A)."""
+    f = Trace(X / 2) * Trace(KroneckerProduct(A, X * A / 2))
+    assert_verified(f, X)
+
+
+def test_kronecker_factor_that_sympy_would_distribute():
+    """Found by the soak run: SymPy's doit distributes A ⊗ ((A + X)/2 X) over the sum and
+    fails; matcalc's Kronecker keeps its factors."""
+    assert_verified(Trace(KroneckerProduct(A, (A / 2 + X / 2) * X)) * Trace(X.T), X)

@@ -1,13 +1,12 @@
 """Norms (matcalc/ops/norms.py)."""
 
 import pytest
-from helpers import A, W, X, x
+from helpers import A, B, R, W, X, assert_verified, b, x
 from sympy import Trace
-
-from ops._examples import check_example, example_id
 
 import matcalc
 from matcalc import Norm
+from ops._examples import check_example, example_id
 
 EXAMPLES = [
     (Norm(X), X, {}),                                             # Frobenius norm
@@ -25,3 +24,15 @@ def test_sum_and_norm1_are_products_and_entrywise_functions():
     f = matcalc.parse("norm1(X) + sum(X)", {"X": X})
     assert matcalc.text(f) == "𝟏ᵀ |X| 𝟏 + 𝟏ᵀ X 𝟏"
     check_example((f, X, {}))
+
+
+# --- moved from tests/test_entrywise.py -----------------------------------------------
+
+
+def test_norms():
+    """d‖A‖_F = tr(Aᵀ dA)/‖A‖_F; ‖·‖² has no square root."""
+    assert_verified(Norm(A * X - B), X)
+    assert_verified(Norm(R * W), W)
+    assert_verified(Norm(A * x - b), x)
+    assert matcalc.text(matcalc.grad(Norm(X) ** 2, X)) == "2 X"
+    assert matcalc.text(matcalc.grad(Norm(x), x)) == "x/‖x‖₂"

@@ -1,13 +1,13 @@
 """Sums, products, powers, transpose (matcalc/ops/products.py)."""
 
+import numpy as np
 import pytest
 import sympy
-from helpers import A, B, R, W, X, x
-from sympy import Trace
-
-from ops._examples import check_example, example_id
+from helpers import A, B, R, W, X, n, t, x
+from sympy import HadamardPower, Trace
 
 import matcalc
+from ops._examples import check_example, example_id
 
 EXAMPLES = [
     (Trace(X.T * A * X) - 2 * Trace(B * X), X, {}),               # matrix sum, product
@@ -38,3 +38,34 @@ def test_a_negative_product_inside_a_product_is_parenthesised_in_derivations():
     assert "tr(A (-X⁻¹ dX X⁻¹) B)" in steps
     first = matcalc.derive(Trace(X.I * A), X).text()  # a leading factor needs none
     assert "tr(-X⁻¹ dX X⁻¹ A)" in first
+
+
+# --- moved from tests/test_entrywise.py -----------------------------------------------
+
+
+def test_varying_exponent_of_a_matrix_power_raises_instead_of_dropping_a_term():
+    S = matcalc.SymmetricMatrixSymbol("S", n)
+    for f, var in [(Trace(sympy.MatPow(S, t)), t), (sympy.Determinant(sympy.MatPow(S, t)), t),
+                   (Trace(sympy.MatPow(S, Trace(S))), S)]:
+        with pytest.raises(matcalc.NoRuleError, match="exponent"):
+            matcalc.grad(f, var)
+
+
+def test_nearly_complex_eigenvalues_in_a_fractional_power_are_an_evaluation_error():
+    M = sympy.MatrixSymbol("M", 2, 2)
+    value = np.array([[1.0, 1e-13], [-1e-13, 1.0]])
+    try:
+        out = matcalc.evaluate(sympy.MatPow(M, sympy.Rational(1, 2)), {"M": value})
+    except matcalc.EvaluationError:
+        return
+    assert np.allclose(out @ out, value)
+
+
+@pytest.mark.parametrize("expr, expected", [
+    (sympy.Rational(1, 2) * HadamardPower(X, sympy.Rational(1, 2)), "X^∘(1/2)/2"),
+    (HadamardPower(X, 2) / 5, "X^∘2/5"),
+    (HadamardPower(X, t + 1), "X^∘(t + 1)"),
+    (sympy.MatPow(X, Trace(X) - 1), "X^(tr(X) - 1)"),
+])
+def test_exponents_are_bracketed_in_text(expr, expected):
+    assert matcalc.text(expr) == expected

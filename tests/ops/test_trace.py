@@ -4,10 +4,9 @@ import pytest
 from helpers import A, B, X
 from sympy import Trace
 
-from ops._examples import check_example, example_id
-
 import matcalc
 from matcalc.core.nodes import DoubleDot
+from ops._examples import check_example, example_id
 
 EXAMPLES = [
     (Trace(A * X * B), X, {}),                                    # trace
