@@ -45,7 +45,7 @@ from sympy import (
 )
 
 import matcalc
-from matcalc.core.functions import sigmoid, softplus
+from matcalc.core.functions import FUNCTIONS, sigmoid, softplus
 from matcalc.core.nodes import (
     Adjugate,
     CommutationMatrix,
@@ -107,10 +107,15 @@ def leaf(draw, shape):
 
 
 SCALES = [Rational(1, 2), Rational(-1, 3), 2, -1, 3]
-ENTRYWISE = [sympy.sin, sympy.tanh, sigmoid, softplus, sympy.cos]
+#: Entrywise functions drawn: the scalar-function table's, but for those with a restricted
+#: domain (log, sqrt, arcsin, arccos), a pole (tan), a kink (abs) or exponential growth
+#: (exp, sinh, cosh overflow when nested; they are drawn scaled, as scalar functions).
+UNBOUNDED = {"exp", "sinh", "cosh", "tan", "abs"}
+ENTRYWISE = [f.sympy for f in FUNCTIONS if f.domain is None and f.name not in UNBOUNDED]
 SCALAR_FUNCTIONS = {
     "sin": sympy.sin, "tanh": sympy.tanh, "sigmoid": sigmoid, "softplus": softplus,
-    "exp": lambda u: sympy.exp(u / 8),
+    "exp": lambda u: sympy.exp(u / 8), "sinh": lambda u: sympy.sinh(u / 8),
+    "cosh": lambda u: sympy.cosh(u / 8), "sign": sympy.sign,
     "log": lambda u: sympy.log(1 + u**2),
     "sqrt": lambda u: sympy.sqrt(1 + u**2),
     "reciprocal": lambda u: 1 / (1 + u**2),

@@ -160,7 +160,7 @@ FUNCTIONS: tuple = (
     ScalarFunction("sign", sympy.sign, lambda x: sympy.S.Zero, np.sign, _same("sign"),
                    _call("sign"), _operatorname("sign")),
     ScalarFunction("sqrt", sympy.sqrt, lambda x: 1 / (2 * sympy.sqrt(x)), np.sqrt,
-                   _same("sqrt"), "√{}", r"\sqrt{{{}}}", domain=NONNEGATIVE,
+                   _same("sqrt"), _call("sqrt"), r"\sqrt{{{}}}", domain=NONNEGATIVE,
                    nonnegative=True),
 )
 
