@@ -164,3 +164,14 @@ def test_latex_escapes_names_and_keeps_sympys_conventions():
     assert matcalc.latex(sympy.Symbol("beta_i^2")) == r"\beta^{2}_{i}"
     assert matcalc.latex(sympy.MatrixSymbol("X__a", 3, 3).I) == "{X^{a}}^{-1}"
     assert matcalc.latex(sympy.MatrixSymbol("x_1", 3, 3), bold=True) == r"\mathbf{x_{1}}"
+
+
+def test_floats_powers_of_exp_and_sympys_own_functions_print_as_before():
+    """Found by review of the registry: the rows must keep SymPy's nesting level (Floats
+    shorten below the top), a power of e^{a} needs parentheses, and a function SymPy
+    prints itself (Heaviside) keeps its form."""
+    a, b = sympy.symbols("a b")
+    assert matcalc.text(sympy.Float(2.5) * X) == "2.5 X"
+    assert matcalc.latex(sympy.exp(a) ** b) == r"\left(e^{a}\right)^{b}"
+    assert matcalc.latex(matcalc.sigmoid(a) ** 2) == r"\sigma\left(a\right)^{2}"
+    assert matcalc.text(sympy.Heaviside(a)) == "Heaviside(a)"

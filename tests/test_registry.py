@@ -157,9 +157,7 @@ def test_every_name_the_syntax_printer_writes_is_read_by_the_parser():
         for e in (matcalc.elementwise(fn.sympy, X), fn.sympy(sympy.Symbol("t"))):
             printed |= _printed_names(matcalc.syntax(e))
     assert printed <= _parser_names(), printed - _parser_names()
-    # every function prints by its name, but √, which SymPy writes as a power (x^(1/2))
-    assert {fn.name for fn in functions.FUNCTIONS
-            if isinstance(fn.sympy, sympy.FunctionClass)} <= printed
+    assert {fn.name for fn in functions.FUNCTIONS} <= printed
 
 
 #: One call of each name the parser reads (a scalar where a scalar is needed).
@@ -187,3 +185,16 @@ def test_the_readme_lists_exactly_the_functions_of_the_table():
     line = next(s for s in readme.splitlines() if "entrywise on matrices, ordinary on" in s)
     listed = set(line.split("`")[1].split())
     assert listed == {f.name for f in functions.FUNCTIONS}
+
+
+@pytest.mark.parametrize("op", OPERATORS, ids=lambda op: op.name)
+def test_a_refused_row_names_the_node_not_the_printer(op):
+    """Rows take the printer or lowering first: a refusal names the node all the same."""
+    for name in ROWS:
+        rule = getattr(op, name)
+        if is_refused(rule):
+            node = sympy.MatrixSymbol("R", 2, 2)
+            with pytest.raises(NoRuleError) as caught:
+                rule(object(), node) if name in ("text", "latex", "syntax", "lower") \
+                    else rule(node, None)
+            assert "(in R)" in str(caught.value) and "object at" not in str(caught.value)

@@ -110,3 +110,8 @@ def test_unvec_of_a_kronecker_product_times_vec_is_a_product():
         vals = numeric_values(seed=3)
         np.testing.assert_allclose(matcalc.evaluate(e, vals),
                                    matcalc.evaluate(expected, vals), atol=1e-12)
+
+
+def test_any_node_declared_symmetric_loses_its_transpose():
+    A = matcalc.Adjugate(sympy.MatrixSymbol("X", 3, 3))
+    assert matcalc.simplify(sympy.Transpose(A), symmetric=[A]) == A

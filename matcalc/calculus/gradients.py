@@ -38,8 +38,9 @@ def _prepare(f, X, what: str = "f"):
         raise VariableError(
             f"cannot differentiate with respect to {X} ({type(X).__name__}): "
             "the variable must be a MatrixSymbol or a scalar Symbol")
-    if isinstance(X, Symbol) and any(X in M.shape[0].free_symbols | M.shape[1].free_symbols
-                                     for M in f.atoms(MatrixSymbol)):
+    if isinstance(X, Symbol) and any(
+            X in sympy.sympify(d).free_symbols for M in sympy.preorder_traversal(f)
+            if isinstance(M, MatrixExpr) for d in M.shape):
         raise VariableError(f"{X} is a dimension of a matrix in {short(str(f))}, not a "
                             "variable")
     for other in f.atoms(MatrixSymbol, Symbol):

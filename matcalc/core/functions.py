@@ -62,7 +62,6 @@ class Domain:
 
 
 POSITIVE = Domain(lambda a: a > 0, "a non-positive")
-NONNEGATIVE = Domain(lambda a: a >= 0, "a negative")
 UNIT_INTERVAL = Domain(lambda a: np.abs(a) <= 1, "an out-of-range (|x| > 1)")
 
 
@@ -159,9 +158,6 @@ FUNCTIONS: tuple = (
                    "|{}|", r"\left|{}\right|", nonnegative=True),
     ScalarFunction("sign", sympy.sign, lambda x: sympy.S.Zero, np.sign, _same("sign"),
                    _call("sign"), _operatorname("sign")),
-    ScalarFunction("sqrt", sympy.sqrt, lambda x: 1 / (2 * sympy.sqrt(x)), np.sqrt,
-                   _same("sqrt"), _call("sqrt"), r"\sqrt{{{}}}", domain=NONNEGATIVE,
-                   nonnegative=True),
 )
 
 #: Helper functions generated code defines for NumPy (name -> source).

@@ -21,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from .errors import NoRuleError, short
+import sympy
+
+from .errors import NoRuleError
 
 #: How a node's printed form binds: a leaf or a call f(…) never needs parentheses, a
 #: postfix form (Xᵀ, X⁻¹, X², X^∘2) needs none as an operand but does as a base, an infix
@@ -30,9 +32,11 @@ LEAF, CALL, POSTFIX, INFIX = "leaf", "call", "postfix", "infix"
 
 
 def refused(what: str, why: str = "") -> Callable:
-    """A row that cannot exist: a rule raising NoRuleError(construct=what)."""
-    def rule(e, *rest, **options):
-        raise NoRuleError(f"no {what} for {short(str(e))}" + (f": {why}" if why else ""),
+    """A row that cannot exist: a rule raising NoRuleError(construct=what), naming the node
+    (the first SymPy argument: rows take the printer or lowering first, d rules the node)."""
+    def rule(*args, **options):
+        e = next((a for a in args if isinstance(a, sympy.Basic)), None)
+        raise NoRuleError(f"no {what} (in {e})" + (f": {why}" if why else ""),
                           construct=what)
     rule.refused = what
     return rule
@@ -135,7 +139,7 @@ def rule_of(e, table: str, what: str):
     op = row(e)
     if op is None:
         name = type(e).__name__
-        raise NoRuleError(f"no {what} for {name} (in {short(str(e))}): matcalc has no "
+        raise NoRuleError(f"no {what} for {name} (in {e}): matcalc has no "
                           "operator for it", construct=f"{what} of {name}")
     return getattr(op, table)
 

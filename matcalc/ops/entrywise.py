@@ -19,7 +19,7 @@ from ..code.values import (DENSE, DIAG, EYE, MUL, ONES, SCALAR, ZERO, Value, joi
 from ..core import functions
 from ..core.errors import EvaluationError, NoRuleError, ShapeError
 from ..core.nodes import Elementwise, hadamard, hadamard_power, is_one_by_one, lift, matadd, matmul
-from ..core.registry import CALL, INFIX, POSTFIX, Operator, register
+from ..core.registry import CALL, INFIX, POSTFIX, Operator, ParseEntry, register
 from ..core.shapes import describe, differ, refuse_matrix_argument
 from .inverse import log_det, lower_log_det
 
@@ -99,6 +99,8 @@ def text_function(p, e):
     entry = functions.lookup(e.func)
     if entry is not None and len(e.args) == 1:
         return entry.text.format(_argument_text(p, e.args[0]))
+    if p.has_own_method(e):  # SymPy's own form (Heaviside(x), not Heaviside(x, 1/2))
+        return p.sympy_form(e)
     return f"{e.func.__name__}({', '.join(_argument_text(p, a) for a in e.args)})"
 
 
@@ -326,6 +328,11 @@ def lower_hadamard_power(low, e):
     return Value(v.code, DENSE, tuple(e.shape), v.prec)
 
 
+def parse_sqrt(b, t, where):
+    """sqrt(A) = A^∘½ entrywise, √t for a scalar (SymPy writes both as powers)"""
+    return b.entrywise(sympy.sqrt, t, "sqrt", where)
+
+
 register(Operator(
     "Hadamard power", (sympy.HadamardPower,), d=d_hadamard_power, rule="Hadamard power",
     evaluate=lambda e, env: env.ev(e.base) ** env.ev(e.exp), text=text_hadamard_power,
@@ -333,4 +340,4 @@ register(Operator(
     syntax=lambda p, e: (f"{p.wrap(e.base, p.POWER)}.^{p.exponent(e.exp)}", p.POWER),
     lower=lower_hadamard_power,
     transpose=lambda A, ctx: sympy.HadamardPower(sympy.Transpose(A.base), A.exp),
-    binds=POSTFIX))
+    parse=(ParseEntry("sqrt", 1, parse_sqrt),), binds=POSTFIX))

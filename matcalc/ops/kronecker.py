@@ -26,6 +26,7 @@ from ..core.nodes import (CommutationMatrix, Kronecker, Unvec, Vec, is_matrix, k
                           matmul, transpose, unvec_seed)
 from ..core.registry import CALL, INFIX, LEAF, Operator, ParseEntry, refused, register
 from ..core.shapes import describe, differ, dims_text
+from .leaves import d_constant
 
 # --- Kronecker product ------------------------------------------------------------------
 
@@ -316,13 +317,8 @@ def lower_commutation(low, e):
     return Value(f"_commutation({m}, {n})", DENSE, tuple(e.shape))
 
 
-def d_constant_matrix(e, d):
-    """d K = 0 (a constant)"""
-    return sympy.ZeroMatrix(*e.shape)
-
-
 register(Operator(
-    "commutation matrix", (CommutationMatrix,), d=d_constant_matrix, rule="constant",
+    "commutation matrix", (CommutationMatrix,), d=d_constant, rule="constant",
     evaluate=ev_commutation, text=lambda p, e: f"K_({e.args[0]},{e.args[1]})",
     latex=lambda p, e: f"K_{{{p.print(e.args[0])},{p.print(e.args[1])}}}",
     syntax=refused("input syntax of the commutation matrix",

@@ -11,7 +11,6 @@ import numpy as np
 import sympy
 from sympy import MatrixExpr
 
-from ..calculus.differentiation import zero_like
 from ..code.values import ATOM, DENSE, EYE, ONES, SCALAR, UNARY, ZERO, Value
 from ..core.errors import NoRuleError, VariableError
 from ..core.nodes import SymmetricMatrixSymbol
@@ -19,8 +18,11 @@ from ..core.registry import LEAF, RESERVED, Operator, ParseEntry, refused, regis
 
 
 def d_constant(e, d):
-    """d C = 0 for a constant C (a symbol other than the variable, a number, I, 𝟏)"""
-    return zero_like(e)
+    """d C = 0 for a constant C (a symbol other than the variable, a number, I, 𝟏, 0)
+    The driver gives that zero before looking up a rule; a leaf reaches this rule only when
+    the variable is one of its dimensions, and a dimension is no variable."""
+    raise NoRuleError(f"{e} depends on the variable only through its shape: matcalc does "
+                      "not differentiate by a dimension", construct="derivative by a dimension")
 
 
 # --- symbols --------------------------------------------------------------------------

@@ -195,13 +195,14 @@ def ev_mul(e, env):
     return out
 
 
-def _grouped(p, factors, i) -> str:
+def _grouped(p, coeff, factors, i) -> str:
     """The i-th factor of a product: a sum in parentheses, and with other factors beside it
     an infix product too ((A ∘ B) C); a product within the product (in a derivation's
-    steps) only after the first factor and when it prints with a minus, A (-X⁻¹ dX X⁻¹) B."""
+    steps) when it prints with a minus and something stands before it, A (-X⁻¹ dX X⁻¹) B,
+    det(X) (-X⁻¹ dX X⁻¹)."""
     f = factors[i]
     if isinstance(f, sympy.MatMul):
-        grouped = i > 0 and p.is_negative(f)
+        grouped = (i > 0 or coeff != 1) and p.is_negative(f)
     else:
         grouped = isinstance(f, sympy.MatAdd) or (len(factors) > 1 and p.binds(f) == INFIX)
     return p.wrap(f) if grouped else p.print(f)
@@ -209,7 +210,7 @@ def _grouped(p, factors, i) -> str:
 
 def text_matmul(p, e):
     coeff, factors = e.as_coeff_matrices()
-    body = " ".join(_grouped(p, factors, i) for i in range(len(factors)))
+    body = " ".join(_grouped(p, coeff, factors, i) for i in range(len(factors)))
     return p.with_coefficient(coeff, body)
 
 
@@ -220,7 +221,7 @@ def _is_differential(M) -> bool:
 
 def latex_matmul(p, e):
     coeff, factors = e.as_coeff_matrices()
-    printed = [_grouped(p, factors, i) for i in range(len(factors))]
+    printed = [_grouped(p, coeff, factors, i) for i in range(len(factors))]
     body = printed[0]
     for prev, f, s in zip(factors, factors[1:], printed[1:], strict=False):
         # a thin space sets off a differential: X^{-1} \, dX \, X^{-1}

@@ -84,16 +84,31 @@ class Notation:
         op = row(expr)
         if op is None:
             return super()._print(expr, **kwargs)
-        s = getattr(op, self.style)(self, expr)
+        self._print_level += 1  # as SymPy's Printer._print counts (Floats read it)
+        try:
+            s = getattr(op, self.style)(self, expr)
+        finally:
+            self._print_level -= 1
         exp = kwargs.get("exp")  # SymPy's LaTeX of a power of a function: f(x)^{2}
-        return s if exp is None else f"{s}^{{{exp}}}"
+        if exp is None:
+            return s
+        return f"{s}^{{{exp}}}" if s.endswith(r"\right)") else rf"\left({s}\right)^{{{exp}}}"
 
     def print(self, e) -> str:
         return self._print(e)
 
     def sympy_form(self, e, **options) -> str:
-        """e as SymPy's own printer writes it (numbers, scalar sums and products)."""
-        return super()._print(e, **options)
+        """e as SymPy's own printer writes it (numbers, scalar sums and products), at the
+        nesting level SymPy would see (this call already counted one)."""
+        self._print_level -= 1
+        try:
+            return super()._print(e, **options)
+        finally:
+            self._print_level += 1
+
+    def has_own_method(self, e) -> bool:
+        """True when SymPy's printer has a method for e's own class (Heaviside)."""
+        return hasattr(type(self), f"_print_{type(e).__name__}")
 
     def wrap(self, e) -> str:
         """e as an operand of a product: parenthesised unless it binds tighter."""

@@ -35,3 +35,8 @@ def test_adjugate():
 def test_determinant_of_a_power():
     """d det(Xᵏ) = k det(Xᵏ) tr(X⁻¹ dX) (Matrix Cookbook (58))."""
     assert_verified(sympy.Determinant(sympy.MatPow(X, 4)), X)
+
+
+def test_the_steps_of_the_adjugate_keep_the_inverse_rule_whole():
+    import matcalc
+    assert "det(X) (-X⁻¹ dX X⁻¹)" in matcalc.derive(Adjugate(X), X).text()

@@ -26,3 +26,10 @@ def test_constants_have_an_explicit_zero_differential():
     import matcalc
     assert matcalc.differential(Trace(A), X) == 0
     assert matcalc.differential(A, X) == ZeroMatrix(n, n)
+
+
+def test_a_dimension_is_no_variable_even_inside_an_identity():
+    """d/dn (n + tr Iₙ) is not 1: a dimension is refused as a variable wherever it occurs."""
+    import matcalc
+    with pytest.raises(matcalc.VariableError, match="dimension"):
+        matcalc.grad(n + Trace(Identity(n)), n)
