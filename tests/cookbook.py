@@ -10,19 +10,8 @@ matcalc's canonical X⁻ᵀ), so that their sizes are the Cookbook's sizes.
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import (
-    Determinant,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    KroneckerProduct,
-    MatPow,
-    MatrixSymbol,
-    OneMatrix,
-    Symbol,
-    Trace,
-    log,
-)
+from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatPow,
+                   MatrixSymbol, OneMatrix, Symbol, Trace, log)
 
 from matcalc import Norm, SymmetricMatrixSymbol
 from matcalc.rewrite.rules import size  # noqa: F401  (re-exported for the tests)

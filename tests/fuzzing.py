@@ -29,34 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 from hypothesis import strategies as st
-from sympy import (
-    Determinant,
-    DiagMatrix,
-    DiagonalOf,
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    MatrixExpr,
-    MatrixSymbol,
-    OneMatrix,
-    Rational,
-    Symbol,
-    Trace,
-)
+from sympy import (Determinant, DiagMatrix, DiagonalOf, HadamardPower, HadamardProduct, Identity,
+                   MatrixExpr, MatrixSymbol, OneMatrix, Rational, Symbol, Trace)
 
 import matcalc
 from matcalc.core.functions import FUNCTIONS, sigmoid, softplus
-from matcalc.core.nodes import (
-    Adjugate,
-    CommutationMatrix,
-    Elementwise,
-    Norm,
-    SymmetricMatrixSymbol,
-    Unvec,
-    Vec,
-    elementwise,
-    kronecker,
-)
+from matcalc.core.nodes import (Adjugate, CommutationMatrix, Elementwise, Norm,
+                                SymmetricMatrixSymbol, Unvec, Vec, elementwise, kronecker)
 from matcalc.numeric.checking import random_point
 
 MAX_DEPTH = 6

@@ -10,13 +10,8 @@ import matcalc
 from matcalc import derive, parse
 from matcalc.calculus.differentiation import differentiate
 from matcalc.calculus.fourth_order import FourthOrder
-from matcalc.core.nodes import (
-    DifferentialOf,
-    DoubleDot,
-    MatrixDifferentialOf,
-    differential_of,
-    is_matrix,
-)
+from matcalc.core.nodes import (DifferentialOf, DoubleDot, MatrixDifferentialOf, differential_of,
+                                is_matrix)
 from matcalc.numeric.checking import random_point
 
 CASES = [  # (text, variable, options)

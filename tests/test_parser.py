@@ -6,19 +6,8 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import (
-    Determinant,
-    DiagMatrix,
-    DiagonalOf,
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    MatrixSymbol,
-    OneMatrix,
-    Symbol,
-    Trace,
-    log,
-)
+from sympy import (Determinant, DiagMatrix, DiagonalOf, HadamardPower, HadamardProduct, Identity,
+                   MatrixSymbol, OneMatrix, Symbol, Trace, log)
 
 import matcalc
 from matcalc import MatcalcSyntaxError, ShapeError, parse, syntax

@@ -14,18 +14,8 @@ import sympy
 from helpers import A, B, X, a, n, x
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-from sympy import (
-    Determinant,
-    DiagMatrix,
-    DiagonalOf,
-    HadamardPower,
-    HadamardProduct,
-    KroneckerProduct,
-    OneMatrix,
-    Rational,
-    Trace,
-    log,
-)
+from sympy import (Determinant, DiagMatrix, DiagonalOf, HadamardPower, HadamardProduct,
+                   KroneckerProduct, OneMatrix, Rational, Trace, log)
 
 import matcalc
 from matcalc.numeric.checking import random_point

@@ -8,17 +8,9 @@ from helpers import A, B, X, numeric_values, x
 from sympy import HadamardPower, HadamardProduct, Identity, Trace, Transpose
 
 import matcalc
-from matcalc.rewrite.rules import (
-    RULES,
-    Context,
-    factor_common,
-    factor_scalar,
-    hadamard_power_of_identity,
-    hadamard_scalars_out,
-    push_transpose,
-    trace_of_scalar_multiple,
-    trace_of_transpose,
-)
+from matcalc.rewrite.rules import (RULES, Context, factor_common, factor_scalar,
+                                   hadamard_power_of_identity, hadamard_scalars_out, push_transpose,
+                                   trace_of_scalar_multiple, trace_of_transpose)
 
 CTX = Context()
 
