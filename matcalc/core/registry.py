@@ -19,7 +19,7 @@ FourthOrder, a Derivation) print and evaluate themselves without importing those
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -52,7 +52,7 @@ class ParseEntry:
     builds the call (see matcalc.parser) of `arity` arguments; arity None is a name used
     without a call (eye)."""
     name: str
-    arity: int
+    arity: int | None
     build: Callable
 
 
@@ -79,8 +79,8 @@ class Operator:
     latex: Callable
     syntax: Callable
     lower: Callable
-    adjoint: Callable = field(default=None)
-    forward: Callable = field(default=None)
+    adjoint: Callable | None = None  # None: refused (the node is not linear)
+    forward: Callable | None = None
     shape: Callable | None = None
     transpose: Callable | None = None
     parse: tuple = ()
@@ -127,11 +127,9 @@ def register(op: Operator) -> Operator:
 def row(e) -> Operator | None:
     """The Operator of node e (by its class, the nearest registered base class first)."""
     cls = type(e)
-    op = _CACHE.get(cls)
-    if op is None:
-        op = next((_BY_NODE[c] for c in cls.__mro__ if c in _BY_NODE), None)
-        _CACHE[cls] = op
-    return op
+    if cls not in _CACHE:  # None (no operator) is cached too
+        _CACHE[cls] = next((_BY_NODE[c] for c in cls.__mro__ if c in _BY_NODE), None)
+    return _CACHE[cls]
 
 
 def rule_of(e, table: str, what: str):

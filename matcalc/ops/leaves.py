@@ -1,7 +1,8 @@
 """Symbols and constants: matrix and scalar symbols, numbers, I, 0, 𝟏.
 
-A leaf's differential is an explicit zero (the variable itself, dX, is the driver's); the
-parser reads `eye`, `vector(c)` and `matrix(c)` (c times a vector or matrix of ones, of
+The driver gives a leaf its differential, zero (or dX for the variable), before any rule;
+a leaf reaches its own rule only when the variable is one of its dimensions, which is
+refused. The parser reads `eye`, `vector(c)` and `matrix(c)` (c times a vector or matrix of ones, of
 whatever size the context needs) and reserves the name I, which is how the identity prints.
 """
 
