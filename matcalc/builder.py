@@ -26,6 +26,13 @@ from .core.registry import PARSE_ENTRIES, RESERVED
 #: Names given to dimensions left free, in order.
 _DIMENSION_NAMES = ("n", "m", "p", "q", "r", "s", "k", "l", "u", "v", "w")
 
+#: Names read as scalars whatever their first letter: Greek letters and their usual short
+#: forms (lambda*norm2(x)^2 has a scalar λ, not a vector). Declarations override this.
+SCALAR_NAMES = frozenset({
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "omicron", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega", "lam", "eps"})
+
 #: Bounds on numbers in the text, so that parsing is never a long computation.
 MAX_DIGITS, MAX_EXPONENT = 100, 300
 
@@ -187,8 +194,28 @@ class Builder:
     # errors --------------------------------------------------------------------------
 
     def error(self, message, where, kind=ShapeError):
+        """An error located at `where`; a shape error also says how names were typed by
+        their first letter, and how to declare one otherwise."""
         line, column = (where.line, where.column) if where is not None else (1, 1)
+        assumed = self.assumed()
+        if kind is ShapeError and assumed:
+            scalars = sorted(n for n, (k, _) in assumed.items() if k == "scalar")
+            example = f"{scalars[0]}: vector" if scalars else f"{sorted(assumed)[0]}: scalar"
+            message += f" ({self.assumed_text()}; declare a name to type it otherwise, " \
+                       f"e.g. '{example};')"
         return kind(message, source=self.text, line=line, column=column)
+
+    def assumed(self) -> dict:
+        """The names typed by their first letter (not declared): name -> kind, shape."""
+        return {name: typing for name, typing in self.declared.items()
+                if name not in self.explicit and name not in self.given}
+
+    def assumed_text(self) -> str:
+        """How the names were typed, e.g. "read x as a vector, A as a matrix, λ as a scalar"."""
+        kinds = {name: "a scalar" if kind == "scalar" else
+                 "a vector" if shape[1] == 1 else "a matrix"
+                 for name, (kind, shape) in sorted(self.assumed().items())}
+        return "read " + ", ".join(f"{name} as {kind}" for name, kind in kinds.items())
 
     @staticmethod
     def where(item) -> Where:
@@ -349,9 +376,9 @@ class Builder:
         if name not in self.explicit and name in self.dimension_symbols:
             d = self.dimension_symbols[name]  # a declared dimension used as a number
             return Typed(None, lambda: d)
-        if name not in self.declared:  # typed by its first letter
+        if name not in self.declared:  # typed by its name (its first letter)
             first = name[0]
-            if "a" <= first <= "g":
+            if "a" <= first <= "g" or name in SCALAR_NAMES:
                 self.declared[name] = ("scalar", None)
             elif first.islower():
                 self.declared[name] = ("matrix", (self.dims.fresh(), sympy.S.One))

@@ -21,7 +21,8 @@ the scalar-function table (matcalc.core.functions), which act on each entry of a
 The README's input-syntax table lists them.
 
 Names are typed by their first letter, as on matrixcalculus.org: a–g scalars, h–z column
-vectors, A–Z matrices. Declarations before the expression override that::
+vectors, A–Z matrices; Greek names (alpha … omega, lambda, mu, sigma) and lam, eps are
+scalars. Declarations before the expression override that::
 
     C: symmetric n x n; tr(inv(C))        A, B: 3 x 3; x: 3; x'*A*B*x
     t: scalar; exp(t*X)                    k: vector; X: matrix; k'*X*k

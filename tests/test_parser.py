@@ -377,3 +377,32 @@ def test_the_syntax_refuses_a_name_it_would_read_back_as_something_else(name):
         syntax(Trace(M))
     with pytest.raises(matcalc.NoRuleError, match="cannot be written"):
         syntax(MatrixSymbol("X", sympy.Symbol(name), 3), declare=True)
+
+
+@pytest.mark.parametrize("text, scalar", [("lambda*norm2(x)^2", "lambda"), ("mu*tr(X)", "mu"),
+                                          ("sigma^2*x'*x", "sigma"), ("lam*tr(X) + eps", "lam")])
+def test_greek_names_are_scalars_unless_declared(text, scalar):
+    """λ, μ, σ, … are scalars in papers; their first letter would make them vectors."""
+    symbols = {s.name: s for s in parse(text).free_symbols}
+    assert isinstance(symbols[scalar], sympy.Symbol)
+    declared = parse(f"{scalar}: vector; {scalar}'*{scalar}")
+    assert isinstance(next(iter(declared.free_symbols)), MatrixSymbol)
+
+
+def test_a_shape_error_says_how_names_were_typed_and_how_to_declare_one():
+    with pytest.raises(ShapeError) as caught:
+        parse("norm2(A*x-b)^2")
+    message = str(caught.value)
+    assert "read A as a matrix, b as a scalar, x as a vector" in message
+    assert "'b: vector;'" in message
+    assert parse("b: vector; norm2(A*x-b)^2") is not None
+
+
+def test_an_entrywise_function_of_a_transpose_reads_back_as_the_same_tree():
+    """Found by hypothesis: σ(σ(½X)ᵀ) printed sigmoid(sigmoid(1/2*X)'), which read back as
+    σ(σ((½X)ᵀ)), printed (1/2*X)', and read back as ½Xᵀ: three texts for one function."""
+    X = MatrixSymbol("X", n, n)
+    inner = matcalc.elementwise(matcalc.sigmoid, X / 2)
+    e = normalise(Trace(matcalc.elementwise(matcalc.sigmoid, sympy.Transpose(inner))))
+    back = parse(syntax(e, declare=True))
+    assert syntax(parse(syntax(back, declare=True)), declare=True) == syntax(back, declare=True)

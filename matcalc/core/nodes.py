@@ -174,7 +174,9 @@ class Elementwise(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
         return self.arg.shape
 
     def _eval_transpose(self):
-        return type(self)(sympy.Transpose(self.arg))
+        """f(A)ᵀ = f(Aᵀ), with Aᵀ as SymPy evaluates it ((½X)ᵀ = ½Xᵀ), so that the text
+        of f(A)ᵀ reads back as the same tree."""
+        return type(self)(self.arg.T)
 
 
 _ELEMENTWISE: dict = {}
