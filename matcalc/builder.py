@@ -549,6 +549,15 @@ class Builder:
             L.build(), sympy.HadamardPower(R.build(), -1)))
 
     def on_pow(self, tree):
+        exponent = tree.children[2]
+        if self._is_transpose_mark(exponent):  # X^T, as papers write Xᵀ
+            return self.on_transpose(tree)
+        if getattr(exponent, "data", None) == "neg" and \
+                self._is_transpose_mark(exponent.children[1]):  # X^-T = (X⁻¹)ᵀ
+            t = self.visit(tree.children[0])
+            self.matrix(t, "X^-T", self.where(tree.children[1]))
+            self.square(t, "inverse", self.where(tree.children[1]))
+            return Typed(t.shape, lambda: t.build().I.T)
         L, where, R = self.operands(tree)
         k = self.scalar(R, "an exponent", where)
         if L.is_scalar or self.is_one_by_one(L):
@@ -557,6 +566,12 @@ class Builder:
             return Typed(None, lambda: base.build() ** k.build())
         self.square(L, "matrix power", where)
         return Typed(L.shape, lambda: matrix_power(L.build(), k.build()))
+
+    def _is_transpose_mark(self, exponent) -> bool:
+        """True for the exponent T of X^T when T names nothing declared or given."""
+        return getattr(exponent, "data", None) == "name" and \
+            str(exponent.children[0]) == "T" and "T" not in self.declared and \
+            "T" not in self.given
 
     def bounded_power(self, base: Typed, k: Typed, where):
         """A numeric power too large to write out (9^9^9) is an error, not a long wait."""

@@ -12,7 +12,8 @@ read left to right, so X^2' is (X^2)' and 2^3^2 is 64)::
     A * B   A / c   A .* B   A ./ B products, division by a scalar, entrywise product/quotient
     -A                              negation
     A ^ k   A .^ k   A'             matrix power (X^-1 is the inverse), entrywise power,
-                                    transpose; an exponent is an atom, maybe signed (X^-1)
+                                    transpose (also X.T, and X^T where T is no declared
+                                    name); an exponent is an atom, maybe signed (X^-1)
     f(A)  (A)  3  2.5  1e-3  name   calls, parentheses, numbers, names
 
 Functions are the operators' parser entries (matcalc.ops: tr, inv, det, logdet, adj,
@@ -66,6 +67,7 @@ shape: (NAME | NUMBER | TIMES)+
     | power CARET exponent      -> pow
     | power DOTCARET exponent   -> hadamard_pow
     | power QUOTE               -> transpose
+    | power DOTT                -> transpose
 ?exponent: atom
     | MINUS exponent            -> neg
     | PLUS exponent             -> pos
@@ -85,6 +87,7 @@ DOTSLASH: "./"
 CARET: "^"
 DOTCARET: ".^"
 QUOTE: "'"
+DOTT: /\.T(?![A-Za-z0-9_])/
 
 %ignore /[ \t\r\n]+/
 """
@@ -93,7 +96,8 @@ QUOTE: "'"
 _TERMINALS = {
     "NAME": "a name", "NUMBER": "a number", "PLUS": "'+'", "MINUS": "'-'", "TIMES": "'*'",
     "SLASH": "'/'", "DOTTIMES": "'.*'", "DOTSLASH": "'./'", "CARET": "'^'",
-    "DOTCARET": "'.^'", "QUOTE": "\"'\"", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
+    "DOTCARET": "'.^'", "QUOTE": "\"'\"", "DOTT": "'.T'", "LPAR": "'('", "RPAR": "')'",
+    "COMMA": "','",
     "COLON": "':'", "SEMICOLON": "';'", "$END": "the end",
 }
 

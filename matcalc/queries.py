@@ -84,15 +84,12 @@ def _derivative(matcalc, f, X, hessian, options):
 
 
 def _check(matcalc, f, X, result, query):
-    """Finite differences of f (of its gradient, for a Hessian) against the result."""
+    """Finite differences of f (of its gradient, in the same convention, for a Hessian)
+    against the result."""
+    options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
     if not query.hessian:
-        return matcalc.check(f, X, symmetric=query.symmetric, diagonal=query.diagonal,
-                             derivative=result)
-    if query.symmetric or query.diagonal:
-        from .core.errors import VariableError
-        raise VariableError("--check of a Hessian of a structured variable is not supported; "
-                            "check without --symmetric/--diagonal")
-    return matcalc.check(matcalc.grad(f, X), X, derivative=result)
+        return matcalc.check(f, X, derivative=result, **options)
+    return matcalc.check(matcalc.grad(f, X, **options), X, derivative=result, **options)
 
 
 def _show(result, format):

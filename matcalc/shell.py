@@ -53,6 +53,8 @@ class Shell:
         try:
             if line.startswith(":"):
                 return self.setting(line[1:].strip())
+            if line in ("quit", "exit", "help"):  # as a user types them, without the colon
+                return self.setting(line)
             return self.derive(line)
         except MatcalcError as err:
             return f"error: {err}"

@@ -175,3 +175,15 @@ def test_code_export_of_a_jacobian_and_a_hessian_names_the_function():
 def test_code_export_refuses_steps():
     out = run("tr(X)", "--numpy", "--steps")
     assert out.returncode == 2 and "--steps writes text or LaTeX" in out.stderr
+
+
+@pytest.mark.parametrize("options", [[], ["--symmetric=entries"]])
+def test_a_hessian_by_a_symmetric_matrix_is_checked(options):
+    out = run("C: symmetric n x n; logdet(C) + tr(C*A*C)", "--wrt", "C", "--hessian",
+              "--check", *options)
+    assert out.returncode == 0 and "check: ok" in out.stdout, out.stderr
+
+
+def test_a_hessian_by_a_diagonal_matrix_is_checked():
+    out = run("tr(X*A*X)", "--wrt", "X", "--hessian", "--diagonal", "--check")
+    assert out.returncode == 0 and "check: ok" in out.stdout, out.stderr

@@ -175,7 +175,7 @@ MALFORMED = [  # (text, column of the caret, words of the message)
     ("x: symmetric n x m; x", 4, "must be square"),
     ("", 1, "empty expression"),
     ("__import__('os').system('echo hi')", 1, "unexpected character '_'"),
-    ("X.T", 2, "unexpected"),
+    ("X.Y", 2, "unexpected"),
     ("lambda: 0", 10, "unexpected end of input"),
     ("x'*A*y; import os", 7, "unexpected ';'"),
     ("tr(X)/0", 6, "division by zero"),
@@ -406,3 +406,14 @@ def test_an_entrywise_function_of_a_transpose_reads_back_as_the_same_tree():
     e = normalise(Trace(matcalc.elementwise(matcalc.sigmoid, sympy.Transpose(inner))))
     back = parse(syntax(e, declare=True))
     assert syntax(parse(syntax(back, declare=True)), declare=True) == syntax(back, declare=True)
+
+
+def test_transposes_as_papers_write_them():
+    """X.T and X^T read as Xᵀ (T being no declared name), X^-T as X⁻ᵀ; a declared T is a
+    power again."""
+    X, A = MatrixSymbol("X", n, n), MatrixSymbol("A", n, n)
+    assert parse("X^T*A*X") == parse("X'*A*X") == parse("X.T*A*X")
+    assert parse("tr(X^-T*A)") == Trace(X.I.T * A)
+    assert parse("T: scalar; X^T") == sympy.MatPow(X, sympy.Symbol("T"))
+    with pytest.raises(ShapeError, match="inverse"):
+        parse("x^-T")

@@ -217,3 +217,11 @@ def test_a_session_at_the_terminal(tmp_path):
     history = (tmp_path / "history").read_text()
     assert "d/dX tr(inv(X))" in history
     assert stat.S_IMODE((tmp_path / "history").stat().st_mode) == 0o600
+
+
+def test_quit_exit_and_help_work_without_the_colon():
+    shell = Shell()
+    assert shell.execute("help") == shell.execute(":help")
+    for word in ("quit", "exit"):
+        with pytest.raises(SystemExit):
+            shell.execute(word)
