@@ -93,7 +93,8 @@ ALLOWED = {
     "code": {"core", "calculus"},
     "ops": {"core", "calculus", "code", "numeric"},
     "printing": {"core", "calculus", "numeric"},
-    "builder": {"core"},
+    "dimensions": set(),
+    "builder": {"core", "dimensions"},
     "parser": {"core", "builder"},
 }
 

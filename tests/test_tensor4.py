@@ -106,3 +106,40 @@ def test_scalar_coefficients_built_from_matrices_are_kept_as_they_are():
     assert_verified(sympy.exp(Trace(q.T * Q * q) / 10) * Q, Q)
     assert_verified(4 * sympy.exp(sympy.exp(Trace(q.T * Q * q) / 10) / 10) * Q.T, Q,
                     symmetric=True)
+
+
+def _random_values(names, seed=0):
+    rng = np.random.default_rng(seed)
+    return {k: np.eye(3) + 0.3 * rng.standard_normal((3, 3)) for k in names}
+
+
+@pytest.mark.parametrize("make", [
+    lambda X, A: matcalc.jacobian(X.I, X),
+    lambda X, A: matcalc.jacobian(A * X.T * X, X),
+    lambda X, A: matcalc.jacobian(X * sympy.Trace(A * X), X),
+    lambda X, A: matcalc.hessian(sympy.log(sympy.Determinant(X)), X, symmetric=True),
+    lambda X, A: matcalc.hessian(sympy.Trace(X * A * X), X, symmetric="entries"),
+    lambda X, A: matcalc.hessian(sympy.Trace(X * A * X), X, diagonal=True),
+], ids=["inverse", "transposed", "dyadic", "symmetric", "entries", "diagonal"])
+def test_fourth_order_arithmetic_and_contractions_agree_with_the_arrays(make):
+    """2H − H/2 − H, H : V (H @ V) and W : H (W @ H) against the same operations on the
+    evaluated arrays: J_ijkl V_kl and W_ij J_ijkl."""
+    X, A, V, W = (sympy.MatrixSymbol(k, 3, 3) for k in "XAVW")
+    H = make(X, A)
+    values = _random_values("XAVW")
+    J = matcalc.evaluate(H, values)
+    assert np.allclose(matcalc.evaluate(2 * H - H / 2 - H, values), J / 2)
+    assert np.allclose(matcalc.evaluate(H + H, values), 2 * J)
+    assert np.allclose(matcalc.evaluate(H @ V, values), np.einsum("ijkl,kl->ij", J, values["V"]))
+    assert np.allclose(matcalc.evaluate(W @ H, values), np.einsum("ij,ijkl->kl", values["W"], J))
+    assert np.allclose(matcalc.evaluate(-H, values), -J)
+    assert matcalc.text(-H) != matcalc.text(H) and matcalc.latex(3 * H)
+
+
+def test_fourth_order_results_of_different_variables_or_conventions_do_not_add():
+    X, Y = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("Y", 3, 3)
+    with pytest.raises(matcalc.ExpressionError, match="same variable"):
+        matcalc.jacobian(X.I, X) + matcalc.jacobian(Y.I, Y)
+    with pytest.raises(matcalc.ExpressionError, match="contract it with @"):
+        matcalc.jacobian(X.I, X) * X
+    assert sum([matcalc.jacobian(X.I, X)] * 2) == 2 * matcalc.jacobian(X.I, X)

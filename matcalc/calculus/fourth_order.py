@@ -24,8 +24,10 @@ from dataclasses import dataclass, replace
 import sympy
 from sympy import Expr, MatrixExpr
 
+from ..core.errors import ExpressionError
 from ..core.nodes import CommutationMatrix, Vec, matadd, matmul
 from ..core.registry import run_stage
+from ..rewrite.driver import simplify
 from .forward import DXTerm, DXTTerm
 
 
@@ -108,11 +110,117 @@ class FourthOrder:
     def evaluate(self, values):
         return run_stage("evaluate", self, values=values)
 
+    # --- arithmetic: J is a linear map dX -> dF, and behaves like one ---------------------
+
+    def __mul__(self, c) -> FourthOrder:
+        """c J for a scalar c."""
+        c = _scalar(c, "a fourth-order result times")
+        if c is None:
+            return NotImplemented
+        return collect(replace(self, terms=tuple(replace(t, coeff=c * t.coeff)
+                                                 for t in self.terms),
+                               F=_times(c, self.F)))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, c) -> FourthOrder:
+        c = _scalar(c, "a fourth-order result divided by")
+        return NotImplemented if c is None else self * (1 / c)
+
+    def __neg__(self) -> FourthOrder:
+        return self * -1
+
+    def __add__(self, other) -> FourthOrder:
+        """J₁ + J₂, both derivatives by the same variable with the same projections."""
+        if isinstance(other, (int, sympy.Integer)) and other == 0:  # sum() starts at 0
+            return self
+        if not isinstance(other, FourthOrder):
+            return NotImplemented
+        if tuple(other.shape) != tuple(self.shape) or other.X != self.X or \
+                (other.projection, other.left) != (self.projection, self.left):
+            raise ExpressionError(
+                f"cannot add fourth-order results of shapes {self.shape} and {other.shape} "
+                f"with projections {(self.left, self.projection)} and "
+                f"{(other.left, other.projection)}: add derivatives of the same variable "
+                "in the same convention")
+        F = matadd([self.F, other.F]) if self.F is not None and other.F is not None else None
+        return collect(replace(self, terms=self.terms + other.terms, F=F))
+
+    __radd__ = __add__
+
+    def __sub__(self, other) -> FourthOrder:
+        if not isinstance(other, FourthOrder):
+            return NotImplemented
+        return self + (-other)
+
+    def __matmul__(self, V):
+        """J : V = Σ_kl J_ijkl V_kl, the differential dF for dX = V (a matrix of X's shape):
+        (A ⊠ B) : V = A V Bᵀ, ((A ⊠ B) : 𝕋) : V = A Vᵀ Bᵀ, (M ⊗ K) : V = M ⟨K, V⟩."""
+        if not isinstance(V, MatrixExpr) or tuple(V.shape) != tuple(self.shape[2:]):
+            return NotImplemented
+        V = _projected(V, self.projection)
+        parts = []
+        for t in self.terms:
+            if isinstance(t, SquareProduct):
+                middle = sympy.Transpose(V) if t.transposed else V
+                parts.append(matmul(t.coeff, t.A, middle, sympy.Transpose(t.B)))
+            else:
+                parts.append(matmul(t.coeff * sympy.Trace(matmul(sympy.Transpose(t.K), V)),
+                                    t.M))
+        return simplify(_projected(matadd(parts, self.shape[:2]), self.left))
+
+    def __rmatmul__(self, W):
+        """W : J = Σ_ij W_ij J_ijkl, a matrix of X's shape (W of F's shape):
+        W : (A ⊠ B) = Aᵀ W B, W : ((A ⊠ B) : 𝕋) = Bᵀ Wᵀ A, W : (M ⊗ K) = ⟨M, W⟩ K."""
+        if not isinstance(W, MatrixExpr) or tuple(W.shape) != tuple(self.shape[:2]):
+            return NotImplemented
+        W = _projected(W, self.left)
+        parts = []
+        for t in self.terms:
+            if isinstance(t, SquareProduct):
+                parts.append(matmul(t.coeff, sympy.Transpose(t.B), sympy.Transpose(W), t.A)
+                             if t.transposed else
+                             matmul(t.coeff, sympy.Transpose(t.A), W, t.B))
+            else:
+                parts.append(matmul(t.coeff * sympy.Trace(matmul(sympy.Transpose(t.M), W)),
+                                    t.K))
+        return simplify(_projected(matadd(parts, self.shape[2:]), self.projection))
+
     def __str__(self) -> str:
         return self.text()
 
     def _repr_latex_(self) -> str:
         return "$\\displaystyle " + self.latex() + "$"
+
+
+def _scalar(c, what: str):
+    """c as a SymPy scalar; None when c is no scalar (the operation is then not defined)."""
+    if isinstance(c, FourthOrder) or isinstance(c, str):
+        return None
+    try:
+        c = sympy.sympify(c, strict=True)
+    except (sympy.SympifyError, TypeError):
+        return None
+    if isinstance(c, MatrixExpr):
+        raise ExpressionError(f"{what} a matrix ({c}): contract it with @ (J @ V is J : V)")
+    return c
+
+
+def _times(c, M):
+    return None if M is None else matmul(c, M)
+
+
+def _projected(V, projection):
+    """V composed with 𝕀ₛ, 2𝕀ₛ − 𝔻 or 𝔻: (V + Vᵀ)/2, V + Vᵀ − I ∘ V, I ∘ V."""
+    if projection is None:
+        return V
+    n = V.shape[0]
+    diagonal = sympy.HadamardProduct(sympy.Identity(n), V)
+    if projection == "symmetric":
+        return matmul(sympy.Rational(1, 2), matadd([V, sympy.Transpose(V)]))
+    if projection == "entries":
+        return matadd([V, sympy.Transpose(V), matmul(-1, diagonal)])
+    return diagonal
 
 
 def _projector_matrix(projection, n):
