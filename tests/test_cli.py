@@ -62,7 +62,7 @@ def test_steps_write_the_derivation():
     assert "inverse: d(X⁻¹) = -X⁻¹ dX X⁻¹" in out.stdout
     assert lines[-1].strip().startswith("⇒ ∂f/∂X = -(X⁻²)ᵀ")
     latex = run("tr(inv(X))", "--wrt", "X", "--steps", "--latex").stdout
-    assert latex.startswith("\\begin{align*}") and "\\text{inverse}" in latex
+    assert latex.startswith("\\begin{align*}") and "\\tag*{inverse}" in latex
 
 
 def test_a_closed_pipe_ends_quietly():

@@ -175,3 +175,14 @@ def test_floats_powers_of_exp_and_sympys_own_functions_print_as_before():
     assert matcalc.latex(sympy.exp(a) ** b) == r"\left(e^{a}\right)^{b}"
     assert matcalc.latex(matcalc.sigmoid(a) ** 2) == r"\sigma\left(a\right)^{2}"
     assert matcalc.text(sympy.Heaviside(a)) == "Heaviside(a)"
+
+
+def test_a_scalar_of_one_by_one_is_parenthesised_once():
+    r"""√, log, σ of xᵀ X x: the function's own parentheses suffice (issue 16:
+    \sqrt{\left(…\right)}, \log\left(\left(…\right)\right))."""
+    q = Trace(x.T * X * x)
+    assert matcalc.text(sympy.sqrt(q)) == "sqrt(xᵀ X x)"
+    assert matcalc.latex(sympy.sqrt(q)) == r"\sqrt{x^{\top} X x}"
+    assert matcalc.latex(1 / sympy.sqrt(q)) == r"\frac{1}{\sqrt{x^{\top} X x}}"
+    assert matcalc.latex(sympy.log(q)) == r"\log\left(x^{\top} X x\right)"
+    assert matcalc.text(matcalc.sigmoid(q)) == "σ(xᵀ X x)"

@@ -91,3 +91,24 @@ def test_a_tex_error_is_caught(tmp_path):
     """The check above can fail: an undefined control sequence is reported."""
     with pytest.raises(AssertionError, match="Undefined control sequence"):
         _compile("\\[ \\notacommand{X} \\]", tmp_path)
+
+
+#: Derivations that must fit a 10pt article column (issue 16; longer ones, whose single
+#: terms are wider than a column, do not yet).
+FITTING = [("K: symmetric n x n; y'*inv(K)*y + logdet(K)", "K"), ("tr(inv(X))", "X"),
+           ("C: symmetric n x n; inv(C)", "C"), ("x'*A*x + y'*x", "x"),
+           ("norm2(A*x - y)^2", "x")]
+
+
+def test_derivations_fit_a_ten_point_column(tmp_path):
+    """No overfull line: rule names are tags amsmath moves below a full line, and sums
+    break before + and −."""
+    blocks = [matcalc.derive(matcalc.parse(text), name).latex() for text, name in FITTING]
+    tex = tmp_path / "doc.tex"
+    tex.write_text("\\documentclass[10pt]{article}\n\\usepackage{amsmath,amssymb}\n"
+                   "\\begin{document}\n" + "\n\n".join(blocks) + "\n\\end{document}\n",
+                   encoding="utf-8")
+    subprocess.run([_engine(), "-no-shell-escape", "-interaction=nonstopmode", tex.name],
+                   cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    assert "Overfull" not in log and "\n!" not in log, log[-3000:]

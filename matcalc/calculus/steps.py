@@ -25,7 +25,6 @@ from ..rewrite.driver import simplify
 from . import gradients
 from .differentiation import d_rule, differentiate, rule_name, zero_like
 from .fourth_order import FourthOrder
-from .symmetric import project
 
 #: Beyond this many rule applications the rest of the differential is one step.
 MAX_RULE_STEPS = 200
@@ -98,12 +97,15 @@ class Derivation:
         """The derivation as aligned Unicode lines, each with its rule in brackets."""
 
         rows = []
-        lhs = text(self.start)
+        lhs, previous = text(self.start), None
         for step in self.steps:
+            printed = text(step.expr)
+            if printed == previous and not step.lhs:
+                continue  # a rule that changes nothing the reader sees is not a step
             if step.lhs:
                 lhs = "⇒ " + self.lhs_text(step.lhs)
-            rows.append((lhs, text(step.expr), step.explanation()))
-            lhs = ""
+            rows.append((lhs, printed, step.explanation()))
+            lhs, previous = "", printed
         width = max(len(r[0]) for r in rows)
         body = max(len(r[1]) for r in rows)
         return "\n".join(f"{a:>{width}} = {b:<{body}}   [{c}]" for a, b, c in rows)
@@ -113,26 +115,38 @@ class Derivation:
     def latex(self, annotate: bool = True) -> str:
         r"""The derivation as a LaTeX align* block (amsmath), ready to paste into a paper.
 
-        annotate: write each rule's name in a right-hand column (\text{…})."""
-        return "\\begin{align*}\n" + self._rows(annotate) + "\n\\end{align*}"
+        annotate: name each rule in a tag at the right margin (\tag*{…}), which amsmath
+        moves below a line too wide for it. A sum too wide for a 10pt article column is
+        broken before + and −."""
+        return "\\begin{align*}\n" + self._rows(annotate, paper=True) + "\n\\end{align*}"
 
-    def _rows(self, annotate: bool) -> str:
-
+    def _rows(self, annotate: bool, paper: bool = False) -> str:
         rows = []
-        lhs = latex(self.start)
+        lhs, previous = latex(self.start), None
         for step in self.steps:
+            printed = latex(step.expr)
+            if printed == previous and not step.lhs:
+                continue  # as in text(): no step identical to the one before
             if step.lhs:
                 lhs = r"\Rightarrow\quad " + self.lhs_latex(step.lhs)
-            row = f"{lhs} &= {latex(step.expr)}"
+            lines = run_stage("latex lines", step.expr, width=COLUMN - run_stage(
+                "latex width", lhs)) if paper else [printed]
+            row = f"{lhs} &= " + " \\\\\n &\\quad ".join(lines)
             if annotate:
-                row += rf" && \text{{{_latex_text(step.rule)}}}"
+                rule = _latex_text(step.rule)
+                row += rf" \tag*{{{rule}}}" if paper else rf" && \text{{{rule}}}"
             rows.append(row)
-            lhs = ""
+            lhs, previous = "", printed
         return " \\\\\n".join(rows)
 
     def _repr_latex_(self) -> str:
         """Jupyter / IPython: the derivation as display math."""
         return "$\\displaystyle \\begin{aligned}" + self._rows(True) + "\\end{aligned}$"
+
+
+#: The width of a line of a derivation, in characters as matcalc.printing.tex.typeset_width
+#: counts them: a 10pt article column holds about 60 beside the left-hand side.
+COLUMN = 60
 
 
 def _latex_text(s: str) -> str:
@@ -179,13 +193,10 @@ def derive(f, X, *, symmetric=None, diagonal=False, hessian: bool = False) -> De
     steps += _gradient_steps(G, X, dX, previous=steps[-1].expr if steps else start)
     result = gradients.grad(f, X, symmetric=sym, diagonal=diag)
     structure = "diagonal" if diag else sym
-    if structure:
-        projected = gradients._on_diagonal(G, X) if diag else project(G, X, sym)
+    if structure:  # the projection, simplified: sym(G) for symmetric G is G, not G/2 + G/2
         rule, formula = _PROJECTIONS[structure]
-        steps.append(Step(rule, projected, formula=formula,
+        steps.append(Step(rule, result, formula=formula,
                           lhs="diagonal" if diag else "symmetric"))
-        if projected != result:
-            steps.append(Step("simplification", result))
     if hessian:
         H = gradients.hessian(f, X, symmetric=sym, diagonal=diag)
         steps.append(Step("Hessian", H, formula="the Jacobian of the gradient", lhs="hessian"))

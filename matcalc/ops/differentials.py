@@ -19,13 +19,17 @@ register(Operator(
 
 
 def text_pending(p, e):
-    """d tr(X⁻¹), d(X⁻¹): a differential not yet expanded."""
+    """d tr(X⁻¹), d(X⁻¹), d(xᵀ A x): a differential not yet expanded."""
     u = e.arg
+    if p.is_scalar_of_one_by_one(u):  # (xᵀ A x) brings its own parentheses
+        return f"d{p.print(u)}"
     return f"d {p.print(u)}" if p.written_after_d(u) else f"d({p.print(u)})"
 
 
 def latex_pending(p, e):
     u = e.arg
+    if p.is_scalar_of_one_by_one(u):
+        return rf"\mathrm{{d}}{p.print(u)}"
     if p.written_after_d(u):
         return rf"\mathrm{{d}}\,{p.print(u)}"
     return rf"\mathrm{{d}}\left({p.print(u)}\right)"

@@ -108,8 +108,9 @@ def latex_function(p, e):
     entry = functions.lookup(e.func)
     if entry is None or len(e.args) != 1:
         return p.sympy_form(e)
-    template = entry.latex_scalar or entry.latex
-    return template.format(p.print(e.args[0]))
+    if entry.latex_scalar:  # e^{(xᵀ A x)}: a superscript keeps the scalar's parentheses
+        return entry.latex_scalar.format(p.print(e.args[0]))
+    return entry.latex.format(_argument_text(p, e.args[0]))
 
 
 def syntax_function(p, e):

@@ -306,6 +306,9 @@ def ev_pow(e, env):
 
 def text_pow(p, e):
     base, k = e.args
+    if abs(k) == sympy.S.Half and p.is_scalar_of_one_by_one(base):  # sqrt(xᵀ x), not sqrt((…))
+        root = f"sqrt({p.print(base.arg)})"
+        return root if k > 0 else f"1/{root}"
     if k.is_Integer and k > 0:
         return p.parenthesize(base, PRECEDENCE["Pow"]) + p.superscript(k)
     return StrPrinter._print_Pow(p, e).replace("**", "^")
@@ -329,9 +332,17 @@ def lower_pow(low, e):
     return power(low.value(base), low.value(k))
 
 
+def latex_pow(p, e):
+    base, k = e.args
+    if abs(k) == sympy.S.Half and p.is_scalar_of_one_by_one(base):  # \sqrt{x^T x}
+        root = rf"\sqrt{{{p.print(base.arg)}}}"
+        return root if k > 0 else rf"\frac{{1}}{{{root}}}"
+    return p.sympy_form(e)
+
+
 register(Operator(
     "power", (sympy.Pow,), d=d_pow, rule="power rule", evaluate=ev_pow, text=text_pow,
-    latex=lambda p, e: p.sympy_form(e), syntax=syntax_power, lower=lower_pow,
+    latex=latex_pow, syntax=syntax_power, lower=lower_pow,
     shape=refuse_matrix_argument, binds=POSTFIX))
 
 

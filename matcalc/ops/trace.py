@@ -33,15 +33,23 @@ def adj_trace(D, H, dX):
     return pullback(L, seed, dX)
 
 
+def _self_contained(p, A) -> bool:
+    """A 1 x 1 matrix that prints as one unit (a symbol, d(…), f(…)) needs no parentheses
+    to be read as a scalar."""
+    return p.binds(A) in ("leaf", "call")
+
+
 def text_trace(p, e):
     if is_one_by_one(e.arg):  # a 1 x 1 matrix used as a scalar: (xᵀ A x)
-        return f"({p.print(e.arg)})"
+        s = p.print(e.arg)
+        return s if _self_contained(p, e.arg) else f"({s})"
     return f"tr({p.print(e.arg)})"
 
 
 def latex_trace(p, e):
     if is_one_by_one(e.arg):
-        return rf"\left({p.print(e.arg)}\right)"
+        s = p.print(e.arg)
+        return s if _self_contained(p, e.arg) else rf"\left({s}\right)"
     return rf"\operatorname{{tr}}\left({p.print(e.arg)}\right)"
 
 

@@ -145,6 +145,7 @@ class Notation:
         return s
 
     binds = staticmethod(binds)
+    is_scalar_of_one_by_one = staticmethod(is_scalar_of_one_by_one)
     is_negative = staticmethod(is_negative)
     ordered_terms = staticmethod(ordered_terms)
     written_after_d = staticmethod(written_after_d)

@@ -13,6 +13,8 @@ passes through `MatrixLatexPrinter._deal_with_super_sub` and `tex_name`.
 
 from __future__ import annotations
 
+import re
+
 import sympy
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
@@ -131,5 +133,53 @@ def _latex_of_node(e, printer=None, **options) -> str:
     return p._print(e, **options)
 
 
+def typeset_width(tex: str) -> int:
+    """About how many characters wide tex typesets: a command counts as one symbol (\\det
+    and its kin as three letters), \\left, \\right, braces, spacing and scripts' marks as
+    nothing. A measure for breaking lines, not TeX's."""
+    tex = re.sub(r"\\(left|right|mathrm|operatorname|mathbf|quad|qquad)(?![A-Za-z])|\\[,;!]",
+                 "", tex)
+    tex = re.sub(r"\\(det|log|exp|sin|cos|tan|tanh|sinh|cosh|tr)(?![A-Za-z])", "xxx", tex)
+    tex = re.sub(r"\\[A-Za-z]+", "x", tex)
+    return len(re.sub(r"[{}\s^_&]", "", tex))
+
+
+def latex_lines(obj, *, width: int) -> list[str]:
+    """The LaTeX of obj as lines at most `width` wide (see `typeset_width`), broken before
+    the + or − of a sum: a top-level sum, or the sum inside a trace (its parentheses
+    continue with \\right. and \\left.); one line when obj fits or has no such sum."""
+    printed = latex(obj)
+    if typeset_width(printed) <= width:
+        return [printed]
+    p = MatrixLatexPrinter()
+    if isinstance(obj, (sympy.Add, sympy.MatAdd)):
+        return _packed(p, obj, width)
+    if isinstance(obj, sympy.Trace) and isinstance(obj.arg, sympy.MatAdd):
+        lines = _packed(p, obj.arg, width - 4)
+        if len(lines) > 1:
+            opened = [r"\operatorname{tr}\left(" + lines[0] + r" \right."]
+            middle = [r"\left. " + line + r" \right." for line in lines[1:-1]]
+            return opened + middle + [r"\left. " + lines[-1] + r"\right)"]
+    return [printed]
+
+
+def _packed(p: MatrixLatexPrinter, total, width: int) -> list[str]:
+    """The terms of a sum, in the printer's order, packed greedily into lines."""
+    ordered = p.ordered_terms(total.args) if isinstance(total, sympy.MatAdd) else \
+        p._as_ordered_terms(total)
+    terms = [p.doprint(t) for t in ordered]
+    lines, line = [], terms[0]
+    for term in terms[1:]:
+        sign, body = ("-", term[1:].lstrip()) if term.startswith("-") else ("+", term)
+        if typeset_width(line) + typeset_width(body) + 2 > width:
+            lines.append(line)
+            line = f"{sign} {body}"
+        else:
+            line += f" {sign} {body}"
+    return [*lines, line]
+
+
 STAGES["latex"] = latex
+STAGES["latex lines"] = latex_lines
+STAGES["latex width"] = typeset_width
 STAGES["latex node"] = _latex_of_node
