@@ -106,3 +106,17 @@ def test_det_of_the_inverse_of_a_singular_matrix_is_an_evaluation_error():
         matcalc.evaluate(Determinant(X.I), {"X": np.zeros((3, 3))})
     with pytest.raises(matcalc.EvaluationError, match="non-positive determinant"):
         matcalc.evaluate(log(Determinant(X**-3)), {"X": np.zeros((3, 3))})
+
+
+def test_a_dimension_used_as_a_number_takes_its_value_from_the_shapes_everywhere():
+    """(n + 1) log det X: evaluate, check and generated code all read n off X's shape
+    (evaluate asked for n by name before); a different n given by name is an error."""
+    f = matcalc.parse("X: n x n; (n+1)*logdet(X)")
+    X = next(s for s in f.free_symbols if s.name == "X")
+    value = {"X": 2 * np.eye(3)}
+    expected = 4 * np.log(8)
+    assert np.isclose(matcalc.evaluate(f, value), expected)
+    assert np.isclose(matcalc.lambdify(f, [X])(value["X"]), expected)
+    assert matcalc.check(f, X).ok
+    with pytest.raises(matcalc.EvaluationError, match="dimension n is 3"):
+        matcalc.evaluate(f, {**value, "n": 5})

@@ -37,6 +37,10 @@ class Env:
             self.values[str(name)] = value
         for M in sorted(expr_symbols, key=lambda s: s.name):
             self._bind(M)
+        for d, (size, source) in list(self.dims.items()):  # n given and read off a shape
+            if d.name in self.values and dimension_size(d.name, self.values[d.name]) != size:
+                raise EvaluationError(f"dimension {d} is {size} (from {source}) but "
+                                      f"{d} = {self.values[d.name]!r} was given")
 
     def _bind(self, M: MatrixSymbol) -> None:
         if M.name not in self.values:
@@ -86,7 +90,12 @@ class Env:
         return ev(e, self)
 
     def scalar(self, name: str) -> float:
-        """The value given for the scalar symbol `name`."""
+        """The value given for the scalar symbol `name`; for a dimension used as a number
+        (tr(X)/n), its size read off the shapes, as generated code reads it."""
+        if name not in self.values:
+            size = next((size for d, (size, _) in self.dims.items() if d.name == name), None)
+            if size is not None:
+                return float(size)
         v = as_real_array(name, self.value(name))
         if v.ndim != 0:
             raise EvaluationError(f"{name} is a scalar; got an array of shape {v.shape}")
