@@ -137,6 +137,13 @@ def parse(text: str, symbols: Mapping | None = None):
     >>> parse("C: symmetric n x n; logdet(C)").free_symbols
     {C}
     """
+    return read(text, symbols)[0]
+
+
+@bounded
+def read(text: str, symbols: Mapping | None = None) -> tuple:
+    """(expression, names): what `parse` returns, and the names it typed by their first
+    letter (or as Greek scalars) because nothing declared them, for a front end to say."""
     if not isinstance(text, str):
         raise MatcalcSyntaxError(f"parse takes a string; got {type(text).__name__}")
     if not text.strip():
@@ -148,9 +155,10 @@ def parse(text: str, symbols: Mapping | None = None):
     if len(text) > MAX_TEXT:
         raise LimitError(f"the text is {len(text):,} characters long; parse reads at most "
                          f"{MAX_TEXT:,}")
-    built = Builder(text, symbols or {}).expression(_syntax_tree(text))
+    builder = Builder(text, symbols or {})
+    built = builder.expression(_syntax_tree(text))
     check_depth(built)
-    return built
+    return built, frozenset(builder.assumed())
 
 
 def _syntax_tree(text: str):

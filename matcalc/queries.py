@@ -30,6 +30,20 @@ class CheckFailed(Exception):
     """The numeric check disagreed; carries the report."""
 
 
+def typing(query: Query) -> str:
+    """How the names nothing declared were typed, as declarations one could paste
+    ("X: n x n; lambda: scalar"), or "" when every name was declared."""
+    from .core.errors import MatcalcError
+    from .parser import read
+    from .printing.input_syntax import declarations
+    try:
+        f, names = read(query.expression, dict(query.symbols))
+        lines = [d for d in declarations(f) if d.split(":")[0] in names]
+    except MatcalcError:  # answer() reports it
+        return ""
+    return "; ".join(lines)
+
+
 def answer(query: Query) -> str:
     """The derivative (or derivation) the query asks for, printed; raises MatcalcError."""
     import matcalc

@@ -27,7 +27,16 @@ def run(*args, stdin=None):
 
 def test_gradient_in_text():
     out = run("tr(inv(X))", "--wrt", "X")
-    assert (out.returncode, out.stdout, out.stderr) == (0, "-(X⁻²)ᵀ\n", "")
+    assert (out.returncode, out.stdout) == (0, "-(X⁻²)ᵀ\n")
+    assert out.stderr == "matcalc: read as X: n x n (declare with --let to type otherwise)\n"
+
+
+def test_names_typed_by_their_first_letter_are_said_once_on_stderr():
+    out = run("lambda*norm2(x)^2 + mu*x'*A*x", "--wrt", "x")
+    assert out.stdout == "2 lambda x + mu (A + Aᵀ) x\n"
+    assert "A: n x n; lambda: scalar; mu: scalar; x: n x 1" in out.stderr
+    declared = run("A: 3 x 3; x: 3; x'*A*x", "--wrt", "x")
+    assert (declared.stdout, declared.stderr) == ("(A + Aᵀ) x\n", "")
 
 
 def test_an_expression_may_start_with_a_minus():
@@ -76,7 +85,8 @@ def test_a_closed_pipe_ends_quietly():
     assert out.stdout.readline().startswith(b"d(tr(A0 X) + ")
     out.stdout.close()
     assert out.wait(timeout=300) == 141
-    assert out.stderr.read() == b""
+    err = out.stderr.read().decode()  # nothing but the line on how names were typed
+    assert all(line.startswith("matcalc: read as ") for line in err.splitlines()), err
 
 
 def test_check_prints_the_largest_error():
