@@ -107,3 +107,33 @@ def test_unvec_of_a_kronecker_product_times_vec_is_a_product():
 def test_any_node_declared_symmetric_loses_its_transpose():
     A = matcalc.Adjugate(sympy.MatrixSymbol("X", 3, 3))
     assert matcalc.simplify(sympy.Transpose(A), symmetric=[A]) == A
+
+
+def test_hadamard_powers_combine_and_diagonals_and_hadamard_factors_collect():
+    from matcalc.rewrite.rules import (Context, combine_hadamard_powers, factor_hadamard,
+                                       sum_of_diagonals)
+    A, B, C = (sympy.MatrixSymbol(k, 3, 3) for k in "ABC")
+    u, v = sympy.MatrixSymbol("u", 3, 1), sympy.MatrixSymbol("v", 3, 1)
+    ctx = Context()
+    H = sympy.HadamardProduct
+    assert combine_hadamard_powers(H(A, sympy.HadamardPower(A, -1)), ctx) == \
+        sympy.OneMatrix(3, 3)
+    assert combine_hadamard_powers(H(A, B, sympy.HadamardPower(A, 2)), ctx) == \
+        H(sympy.HadamardPower(A, 3), B)
+    assert sum_of_diagonals(sympy.DiagMatrix(u) + 2 * sympy.DiagMatrix(v), ctx) == \
+        sympy.DiagMatrix(u + 2 * v)
+    assert factor_hadamard(H(A, C) - H(B, C), ctx) == H(A - B, C)
+    assert factor_hadamard(A - H(sympy.Identity(3), A), ctx) is None  # would grow
+
+
+def test_the_logistic_regression_hessian_is_the_textbook_form():
+    """Issue 16: with 0/1 labels, the Hessian is Zᵀ diag(σ(Zw) ∘ σ(−Zw)) Z (σ(−u) = 1 − σ(u))
+    and the gradient has no σ ∘ σ⁻¹."""
+    f = matcalc.parse("Z: m x n; w: n; y: m; -sum(y .* log(sigmoid(Z*w)) + "
+                      "(vector(1) - y) .* log(vector(1) - sigmoid(Z*w)))")
+    w = next(s for s in f.free_symbols if s.name == "w")
+    G, H = matcalc.grad(f, w), matcalc.hessian(f, w)
+    assert matcalc.text(H) == "Zᵀ diag(σ(Z w) ∘ σ(-Z w)) Z"
+    assert "^∘(-1)" not in matcalc.text(G)
+    assert matcalc.check(f, w, derivative=G).ok
+    assert matcalc.check(G, w, derivative=H).ok

@@ -16,7 +16,8 @@ import sympy
 from sympy import MatrixExpr
 
 from ..core.functions import sigmoid
-from ..core.nodes import Elementwise, Norm, Unvec, Vec, elementwise, matadd, matmul, unvec_seed
+from ..core.nodes import (Elementwise, Norm, Unvec, Vec, elementwise, hadamard, hadamard_power,
+                          matadd, matmul, unvec_seed)
 from ..core.registry import row
 
 
@@ -88,6 +89,55 @@ def factor_common(e, ctx):
     return None
 
 
+def _hadamard_factors(t):
+    """(c, [F₁, F₂, …]) for a term c F₁ ∘ F₂ ∘ … (a lone matrix is one factor)."""
+    coeff, factors = _as_factors(t)
+    if len(factors) == 1 and isinstance(factors[0], sympy.HadamardProduct):
+        return coeff, list(factors[0].args)
+    return coeff, [matmul(*factors)] if factors else [t]
+
+
+def factor_hadamard(e, ctx):
+    """A ∘ C + B ∘ C -> (A + B) ∘ C, for terms with a Hadamard factor in common (the
+    sum may then collect, (𝟏 − y) ∘ w + y ∘ w -> w).  Shrinks: only applied when the
+    result is smaller."""
+    if not isinstance(e, sympy.MatAdd):
+        return None
+    split = [(t, *_hadamard_factors(t)) for t in e.args]
+    groups = defaultdict(list)
+    for t, coeff, factors in split:
+        for f in set(factors):
+            groups[f].append((t, coeff, factors))
+    for common, members in groups.items():
+        if len(members) < 2 or any(len(f) < 2 for _, _, f in members):
+            continue  # a lone C would become 𝟏 ∘ C: A − I ∘ A stays as it is
+        rests = []
+        for _, coeff, factors in members:
+            rest = list(factors)
+            rest.remove(common)
+            rests.append(matmul(coeff, hadamard(*rest)))
+        merged = hadamard(matadd(rests), common)
+        others = [t for t in e.args if t not in [m[0] for m in members]]
+        new = matadd([merged, *others])
+        if size(new) < size(e):
+            return new
+    return None
+
+
+def sum_of_diagonals(e, ctx):
+    """a diag(u) + b diag(v) -> diag(a u + b v).  Shrinks: one diag replaces several."""
+    if not isinstance(e, sympy.MatAdd):
+        return None
+    diagonals = [t for t in e.args if isinstance(_as_factors(t)[1][0], sympy.DiagMatrix)
+                 and len(_as_factors(t)[1]) == 1 and _as_factors(t)[1][0].args[0].shape[1] == 1]
+    if len(diagonals) < 2:
+        return None
+    vector = matadd([matmul(_as_factors(t)[0], _as_factors(t)[1][0].args[0])
+                     for t in diagonals])
+    others = [t for t in e.args if t not in diagonals]
+    return matadd([sympy.DiagMatrix(vector), *others])
+
+
 def factor_scalar(e, ctx):
     """c a A + c b B -> c (a A + b B) for the greatest common factor c ≠ 1 of the
     coefficients (2 W − 2 Y -> 2 (W − Y), det(X) A + det(X) B -> det(X) (A + B),
@@ -125,6 +175,22 @@ def hadamard_power_of_identity(e, ctx):
     if isinstance(e, sympy.HadamardPower) and isinstance(e.base, sympy.Identity):
         return e.base
     return None
+
+
+def combine_hadamard_powers(e, ctx):
+    """A ∘ A^∘k -> A^∘(k+1), A ∘ A^∘(-1) -> 𝟏 (A^∘(-1) is defined only where A has no zero
+    entry, so the value is kept where the expression has one).  Shrinks: one factor
+    replaces several."""
+    if not isinstance(e, sympy.HadamardProduct):
+        return None
+    exponents: dict = {}
+    for a in e.args:
+        base, k = (a.base, a.exp) if isinstance(a, sympy.HadamardPower) else (a, 1)
+        exponents[base] = exponents.get(base, 0) + k
+    if len(exponents) == len(e.args):
+        return None
+    factors = [hadamard_power(b, k) for b, k in exponents.items() if k != 0]
+    return hadamard(*factors) if factors else sympy.OneMatrix(*e.shape)
 
 
 def common_factor(coeffs):
@@ -418,7 +484,8 @@ RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_
          diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
          one_minus_sigmoid, sign_over_abs, hadamard_identity_of_transpose, norm_of_gram,
          factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
-         hadamard_power_of_identity)
+         combine_hadamard_powers, hadamard_power_of_identity, sum_of_diagonals,
+         factor_hadamard)
 
 
 @lru_cache(maxsize=1 << 16)
