@@ -137,3 +137,16 @@ def test_the_logistic_regression_hessian_is_the_textbook_form():
     assert "^∘(-1)" not in matcalc.text(G)
     assert matcalc.check(f, w, derivative=G).ok
     assert matcalc.check(G, w, derivative=H).ok
+
+
+def test_a_common_denominator_is_factored_out():
+    """Issue 16: ∂² log(xᵀAx)/∂x² was A/(xᵀAx) + Aᵀ/(xᵀAx) − (A + Aᵀ) x xᵀ (A/(xᵀAx)² + …)."""
+    f = matcalc.parse("A: n x n; x: n; log(x'*A*x)")
+    x = next(s for s in f.free_symbols if s.name == "x")
+    H = matcalc.hessian(f, x)
+    assert matcalc.text(H) == "(A + Aᵀ - (A + Aᵀ) x xᵀ (A + Aᵀ)/(xᵀ A x))/(xᵀ A x)"
+    assert matcalc.check(matcalc.grad(f, x), x, derivative=H).ok
+    from matcalc.rewrite.rules import common_factor
+    a, b, c = sympy.symbols("a b c")
+    assert common_factor([a / b, c / b**2]) == 1 / b
+    assert common_factor([a * b, c / b]) == 1

@@ -195,9 +195,10 @@ def combine_hadamard_powers(e, ctx):
 
 def common_factor(coeffs):
     """The greatest common factor of scalar products, read off their factors without
-    expanding anything: common_factor([4 a² b, 6 a c]) = 2 a. Positive rational part.
-    Sums are not taken as factors: SymPy rewrites c (a + b) in ways that need not keep
-    the sum recognisable, and factoring them would not terminate."""
+    expanding anything: common_factor([4 a² b, 6 a c]) = 2 a, and for a base only ever in
+    denominators the lowest power of it: common_factor([a/b, c/b²]) = 1/b. Positive
+    rational part. Sums are not taken as factors: SymPy rewrites c (a + b) in ways that
+    need not keep the sum recognisable, and factoring them would not terminate."""
     if any(c == 0 for c in coeffs):
         return sympy.S.One
     numbers, powers = [], []
@@ -207,12 +208,19 @@ def common_factor(coeffs):
         found: dict = {}
         for f in sympy.Mul.make_args(rest):
             base, k = f.as_base_exp()
-            if k.is_Integer and k > 0 and not isinstance(base, sympy.Add):
+            if k.is_Integer and k != 0 and not isinstance(base, sympy.Add):
                 found[base] = found.get(base, 0) + int(k)
         powers.append(found)
     number = reduce(sympy.gcd, numbers) if all(q.is_Rational for q in numbers) else 1
     shared = set(powers[0]).intersection(*powers[1:])
-    return sympy.Mul(number, *[b ** min(p[b] for p in powers) for b in shared])
+    factors = []
+    for b in shared:
+        ks = [p[b] for p in powers]
+        if all(k > 0 for k in ks):
+            factors.append(b ** min(ks))
+        elif all(k < 0 for k in ks):  # 1/b divides 1/b and 1/b²
+            factors.append(b ** max(ks))
+    return sympy.Mul(number, *factors)
 
 
 def factor_scalar_sum(e, ctx):
