@@ -39,7 +39,7 @@ def test_kronecker_form_agrees_with_the_fourth_order_array(name, F):
     var = W if F.has(W) else X
     J = matcalc.jacobian(F, var)
     vals = numeric_values(seed=2, W=np.random.default_rng(1).standard_normal((3, 2)),
-                          R=np.random.default_rng(2).standard_normal((4, 3)), m=2, n=3)
+                          R=np.random.default_rng(2).standard_normal((2, 3)), m=2, n=3)
     array = matcalc.evaluate(J, vals)
     p, q, r, s = array.shape
     kron = matcalc.evaluate(J.kronecker(), vals)

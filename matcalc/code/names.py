@@ -16,6 +16,7 @@ import ast
 import builtins
 import keyword
 import re
+import threading
 import unicodedata
 
 #: The modules generated code may import, by the name it binds them to.
@@ -147,6 +148,17 @@ _FORBIDDEN = (ast.Lambda, ast.NamedExpr, ast.comprehension, ast.Await, ast.Yield
               ast.YieldFrom)
 
 
+#: CPython 3.11 keeps the AST constructor's recursion depth in interpreter-wide state, so
+#: ast.parse in two threads at once can fail with "SystemError: AST constructor recursion
+#: depth mismatch" (python/cpython#106905): matcalc parses one module at a time.
+_AST_LOCK = threading.Lock()
+
+
+def _parsed(source: str) -> ast.Module:
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 def check_module(source: str, writer) -> None:
     """Raise AssertionError (a bug in matcalc) unless source is the module the writer (a
     matcalc.code.module.ModuleWriter) meant:
@@ -158,8 +170,7 @@ def check_module(source: str, writer) -> None:
     def fail(what):
         raise AssertionError(f"matcalc wrote a module that {what}; this is a bug in matcalc")
 
-    tree = ast.parse(source)
-    imports = ast.parse(writer.b.imports).body
+    tree, imports = _parsed(source), _parsed(writer.b.imports).body
     if [ast.dump(s) for s in tree.body[:len(imports)]] != [ast.dump(s) for s in imports]:
         fail("does not start with its imports")
     defs = tree.body[len(imports):]
