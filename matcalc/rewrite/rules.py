@@ -145,15 +145,20 @@ def factor_scalar(e, ctx):
     if not isinstance(e, sympy.MatAdd):
         return None
     coeffs = [_as_factors(t)[0] for t in e.args]
-    c = common_factor(coeffs)
-    if all(k.could_extract_minus_sign() for k in coeffs):
-        c = -c  # −A − B -> −(A + B)
-    if c == 1:
-        return None
-    inner = [matmul(k / c, *_as_factors(t)[1]) for k, t in zip(coeffs, e.args, strict=True)]
-    total = matadd(inner)
-    new = sympy.MatMul(c, total) if isinstance(total, sympy.MatAdd) else matmul(c, total)
-    return new if size(new) <= size(e) else None
+    common = common_factor(coeffs)
+    numerator = sympy.Mul(*[f for f in sympy.Mul.make_args(common)
+                            if not (f.is_Pow and f.exp.is_negative)])
+    for c in dict.fromkeys((common, numerator)):  # with the denominators, then without
+        if all(k.could_extract_minus_sign() for k in coeffs):
+            c = -c  # −A − B -> −(A + B)
+        if c == 1:
+            continue
+        inner = [matmul(k / c, *_as_factors(t)[1]) for k, t in zip(coeffs, e.args, strict=True)]
+        total = matadd(inner)
+        new = sympy.MatMul(c, total) if isinstance(total, sympy.MatAdd) else matmul(c, total)
+        if size(new) <= size(e):
+            return new
+    return None
 
 
 def hadamard_scalars_out(e, ctx):
