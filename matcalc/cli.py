@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 
-from .queries import CheckFailed, Query, answer, parse_declarations, typing
+from .queries import CheckFailed, Query, answer, assumed_typing, parse_declarations
 
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -132,7 +132,7 @@ def main(argv=None) -> int:
                       steps=args.steps, check=args.check, format=args.format)
         with budget(seconds=args.time_limit):
             out = answer(query)
-            typed = typing(query)
+            typed = assumed_typing(query)
         if typed:  # names typed by their first letter: say how, on stderr
             print(f"matcalc: read as {typed} (declare with --let to type otherwise)",
                   file=sys.stderr)

@@ -30,7 +30,7 @@ class CheckFailed(Exception):
     """The numeric check disagreed; carries the report."""
 
 
-def typing(query: Query) -> str:
+def assumed_typing(query: Query) -> str:
     """How the names nothing declared were typed, as declarations one could paste
     ("X: n x n; lambda: scalar"), or "" when every name was declared."""
     from .core.errors import MatcalcError
