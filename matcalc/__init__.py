@@ -19,6 +19,7 @@ from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbo
                          elementwise)
 from .exporting import codegen, lambdify
 from .numeric.checking import CheckResult, check
+from .latex_reader import parse_latex
 from .numeric.evaluation import evaluate
 from .parser import parse
 from .printing import index, latex, syntax, text
@@ -32,6 +33,6 @@ __all__ = [
     "MatcalcSyntaxError", "NoRuleError", "Norm", "NotScalarError", "OptionError", "ShapeError",
     "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
-    "index", "jacobian", "lambdify", "latex", "parse", "sigmoid", "simplify", "softplus",
-    "syntax", "text",
+    "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "sigmoid", "simplify",
+    "softplus", "syntax", "text",
 ]

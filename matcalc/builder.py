@@ -19,8 +19,8 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 from .core import functions
 from .core.errors import MatcalcError, MatcalcSyntaxError, ShapeError
 from .core.limits import spend
-from .core.nodes import SymmetricMatrixSymbol, elementwise, matrix_power
-from .core.registry import PARSE_ENTRIES, RESERVED
+from .core.nodes import DoubleDot, SymmetricMatrixSymbol, elementwise, matrix_power
+from .core.registry import CONSTANTS, GREEK, PARSE_ENTRIES
 from .dimensions import Dimensions, Typed, Where, parse_shape
 
 #: Names given to dimensions left free, in order.
@@ -32,6 +32,22 @@ SCALAR_NAMES = frozenset({
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
     "lambda", "mu", "nu", "xi", "omicron", "rho", "sigma", "tau", "upsilon", "phi", "chi",
     "psi", "omega", "lam", "eps"})
+
+#: Printed forms that are not read back, and why.
+NOT_READ_BACK = {
+    "vec⁻¹": "vec⁻¹(v) is not read back: the shape it unstacks v into is not written",
+    "K": "K_(m,n), the commutation matrix, is not read back; write the transpose it "
+         "stands for",
+}
+
+
+def spelled(name: str) -> str:
+    """A name with its Greek letter spelled out: λ -> lambda, σ_1 -> sigma_1."""
+    return GREEK.get(name[:1], name[:1]) + name[1:] if name else name
+
+
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_FROM_SUBSCRIPT = str.maketrans("₁₂", "12")
 
 #: Bounds on numbers in the text, so that parsing is never a long computation.
 MAX_DIGITS, MAX_EXPONENT = 100, 300
@@ -116,6 +132,7 @@ class Builder:
         *names, shape = tree.children
         shape_text = self.snippet(shape)
         for token in names:
+            token = token.update(value=spelled(str(token)))
             if str(token) in self.declared and str(token) not in self.from_mapping:
                 raise self.error(f"{token} is declared twice", self.where(token),
                                  MatcalcSyntaxError)
@@ -220,15 +237,20 @@ class Builder:
 
     def on_name(self, tree):
         token = tree.children[0]
-        name = str(token)
+        name = spelled(str(token))
+        if name not in self.declared and name not in self.given:
+            if name in CONSTANTS:
+                value = CONSTANTS[name]
+                return Typed(None, lambda: value)
         entry = PARSE_ENTRIES.get(name)
-        if entry is not None and entry.arity is None:  # a name such as eye
+        if entry is not None and entry.arity is None and (name in self.declared
+                                                          or name in self.given):
+            entry = None  # a declared I is a matrix named I
+        if entry is not None and entry.arity is None:  # a name such as eye or I
             return entry.build(self, where=self.where(token))
         if entry is not None or functions.by_name(name) is not None:
             raise self.error(f"{name} is a function; write {name}(…)", self.where(token),
                              MatcalcSyntaxError)
-        if name in RESERVED and name not in self.given and name not in self.declared:
-            raise self.error(RESERVED[name], self.where(token), MatcalcSyntaxError)
         return self.symbol(name)
 
     def symbol(self, name: str) -> Typed:
@@ -298,7 +320,7 @@ class Builder:
     def on_pos(self, tree):
         return self.visit(tree.children[1])
 
-    _PRODUCTS = ("mul", "div", "hadamard", "hadamard_div")
+    _PRODUCTS = ("mul", "juxtaposed", "div", "hadamard", "hadamard_div", "kron")
 
     def on_product(self, tree):
         """A chain a * b / c .* d …, read in a loop, left to right as the grammar groups
@@ -310,11 +332,12 @@ class Builder:
             tree = tree.children[0]
         L = self.visit(tree)
         for node in reversed(chain):
-            _, op, right = node.children
-            L = getattr(self, "_" + node.data)(L, self.where(op), self.visit(right), node)
+            right = node.children[-1]
+            where = self.where(node.children[1])  # the operator, or a juxtaposed factor
+            L = getattr(self, "_" + node.data)(L, where, self.visit(right), node)
         return L
 
-    on_mul = on_div = on_hadamard = on_hadamard_div = on_product
+    on_mul = on_juxtaposed = on_div = on_hadamard = on_hadamard_div = on_kron = on_product
 
     def _mul(self, L, where, R, tree):
         if L.is_scalar and R.is_scalar:
@@ -332,10 +355,15 @@ class Builder:
             return Typed(L.shape or R.shape, lambda: L.build() * R.build())
         if self.dims.unify(L.shape[1], R.shape[0], may_be_one=declared_one):
             return self._chain((L.shape[0], R.shape[1]), L, R)
-        left, right = tree.children[0], tree.children[2]
+        left, right = tree.children[0], tree.children[-1]
         raise self.error(f"product {self.snippet(left)} ({self.shape_text(L)}) times "
                          f"{self.snippet(right)} ({self.shape_text(R)}): columns and rows "
                          "differ", where)
+
+    _juxtaposed = _mul  # A B, as matcalc prints a product
+
+    def _kron(self, L, where, R, tree):
+        return PARSE_ENTRIES["kron"].build(self, L, R, where=where)
 
     @staticmethod
     def _chain(shape, L, R) -> Typed:
@@ -349,7 +377,7 @@ class Builder:
             raise self.error(f"division by a {self.shape_text(R)} matrix; write inv(…) or "
                              "./ for the entrywise quotient", where)
         R = self.scalar(R, "division", where)
-        self.nonzero(R, tree.children[2], where)
+        self.nonzero(R, tree.children[-1], where)
         if L.is_scalar:
             return Typed(None, lambda: L.build() / R.build())
         return Typed(L.shape, lambda: (1 / R.build()) * L.build())
@@ -399,7 +427,7 @@ class Builder:
     def _hadamard_div(self, L, where, R, tree):
         L, R = self.scalars_of_one_by_one(L, R, where)
         if R.is_scalar:
-            self.nonzero(R, tree.children[2], where)
+            self.nonzero(R, tree.children[-1], where)
             return Typed(L.shape, lambda: (1 / R.build()) * L.build())
         if L.is_scalar:
             return Typed(R.shape, lambda: L.build() * sympy.HadamardPower(R.build(), -1))
@@ -408,16 +436,24 @@ class Builder:
             L.build(), sympy.HadamardPower(R.build(), -1)))
 
     def on_pow(self, tree):
-        exponent = tree.children[2]
+        """A ^ k, and A² or A⁻¹ (the exponent a superscript token)."""
+        base, op, *exponent = tree.children
+        if getattr(base, "data", None) == "name" and str(base.children[0]) == "vec":
+            raise self.error(NOT_READ_BACK["vec⁻¹"], self.where(base), MatcalcSyntaxError)
+        if not exponent:  # a superscript: ⁻¹², read as the integer -12
+            digits = str(op).translate(_FROM_SUPERSCRIPT)
+            return self.power(self.visit(base), self.where(op), Typed(
+                None, lambda: sympy.Integer(digits)))
+        exponent = exponent[0]
         if self._is_transpose_mark(exponent):  # X^T, as papers write Xᵀ
             return self.on_transpose(tree)
         if getattr(exponent, "data", None) == "neg" and \
                 self._is_transpose_mark(exponent.children[1]):  # X^-T = (X⁻¹)ᵀ
-            t = self.visit(tree.children[0])
-            self.matrix(t, "X^-T", self.where(tree.children[1]))
-            self.square(t, "inverse", self.where(tree.children[1]))
-            return Typed(t.shape, lambda: t.build().I.T)
+            return self.on_inverse_transpose(tree)
         L, where, R = self.operands(tree)
+        return self.power(L, where, R)
+
+    def power(self, L: Typed, where, R: Typed) -> Typed:
         k = self.scalar(R, "an exponent", where)
         if L.is_scalar or self.is_one_by_one(L):
             base = self.scalar(L, "power", where)
@@ -425,6 +461,13 @@ class Builder:
             return Typed(None, lambda: base.build() ** k.build())
         self.square(L, "matrix power", where)
         return Typed(L.shape, lambda: matrix_power(L.build(), k.build()))
+
+    def on_inverse_transpose(self, tree):
+        """X⁻ᵀ (also X^-T) = (X⁻¹)ᵀ."""
+        t, where = self.visit(tree.children[0]), self.where(tree.children[1])
+        self.matrix(t, "X⁻ᵀ", where)
+        self.square(t, "inverse", where)
+        return Typed(t.shape, lambda: t.build().I.T)
 
     def _is_transpose_mark(self, exponent) -> bool:
         """True for the exponent T of X^T when T names nothing declared or given."""
@@ -461,9 +504,11 @@ class Builder:
 
     def on_call(self, tree):
         token, *arguments = tree.children
-        name, where = str(token), self.where(token)
+        name, where = spelled(str(token)), self.where(token)
+        if name == "K_":
+            raise self.error(NOT_READ_BACK["K"], where, MatcalcSyntaxError)
         args = [self.visit(a) for a in arguments]
-        function = functions.by_name(name)
+        function = functions.by_name(name) or functions.by_text(str(token))
         if function is not None:
             self.arity(name, args, 1, where)
             return self.entrywise(function.sympy, args[0], name, where)
@@ -478,6 +523,43 @@ class Builder:
                                  | functions.names()))
         raise self.error(f"unknown function {name}; known: {known}", where,
                          MatcalcSyntaxError)
+
+    # the printed notation: 𝟏, |a|, ‖x‖₂, A : B --------------------------------------------
+
+    def on_ones(self, tree):
+        """𝟏, a column of ones as long as the context needs (𝟏 𝟏ᵀ is a matrix of ones)."""
+        one = Typed(None, lambda: sympy.S.One)
+        return PARSE_ENTRIES["vector"].build(self, one, where=self.where(tree.children[0]))
+
+    def on_absolute(self, tree):
+        """|a|: the absolute value, of each entry of a matrix."""
+        where = self.where(tree.children[0])
+        return self.entrywise(functions.by_name("abs").sympy, self.visit(tree.children[1]),
+                              "|…|", where)
+
+    def on_norm(self, tree):
+        """‖x‖₂ and ‖x‖ (Euclidean), ‖X‖_F (Frobenius), ‖x‖₁ (the sum of |xᵢ|)."""
+        bar, argument, _, *index = tree.children
+        where, t = self.where(bar), self.visit(argument)
+        index = str(index[0]).translate(_FROM_SUBSCRIPT).lstrip("_") if index else ""
+        if index == "1":
+            return PARSE_ENTRIES["norm1"].build(self, t, where=where)
+        if index != "F" and not t.is_scalar and not any(
+                self.dims.resolve(d) == 1 for d in t.shape):
+            which = "‖X‖₂, the spectral norm," if index else "‖X‖ of a matrix"
+            raise self.error(f"{which} is not one matcalc reads; write ‖X‖_F for the "
+                             "Frobenius norm", where, MatcalcSyntaxError)
+        return PARSE_ENTRIES["norm2"].build(self, t, where=where)
+
+    def on_double_dot(self, tree):
+        """A : B = tr(Aᵀ B), the Frobenius inner product of two matrices of one shape."""
+        L, where, R = self.operands(tree)
+        if L.is_scalar or R.is_scalar:
+            raise self.error("a double dot A : B of a scalar (a declaration before the "
+                             "expression ends with ';', as in 'X: n x n; tr(X)')", where,
+                             MatcalcSyntaxError)
+        self.same_shape(L, R, "double dot", where)
+        return Typed(None, lambda: DoubleDot(L.build(), R.build()))
 
     def arity(self, name, args, arity, where):
         if len(args) != arity:

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     for backend, library in (("numpy", "NumPy"), ("jax", "JAX"), ("torch", "PyTorch")):
         out.add_argument(f"--{backend}", action="store_const", const=backend, dest="format",
                          help=f"print a {library} module computing f and the derivative")
+    p.add_argument("--latex-input", action="store_true",
+                   help="the expression is LaTeX, as papers write it (\\log\\det X)")
     p.add_argument("--steps", action="store_true", help="write out the derivation")
     p.add_argument("--hessian", action="store_true", help="the Hessian of a scalar")
     p.add_argument("--symmetric", nargs="?", const=True, metavar="entries",
@@ -129,7 +131,8 @@ def main(argv=None) -> int:
     try:
         query = Query(args.expression, wrt=args.wrt, symbols=parse_declarations(args.let),
                       symmetric=args.symmetric, diagonal=args.diagonal, hessian=args.hessian,
-                      steps=args.steps, check=args.check, format=args.format)
+                      steps=args.steps, check=args.check, format=args.format,
+                      latex_input=args.latex_input)
         with budget(seconds=args.time_limit):
             out = answer(query)
             typed = assumed_typing(query)

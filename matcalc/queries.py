@@ -24,6 +24,14 @@ class Query:
     steps: bool = False
     check: bool = False
     format: str = "text"
+    latex_input: bool = False  # the expression is LaTeX (matcalc.parse_latex)
+
+
+def read_query(query: Query) -> tuple:
+    """(expression, names typed by their first letter), read in the query's notation."""
+    from .latex_reader import read_latex
+    from .parser import read
+    return (read_latex if query.latex_input else read)(query.expression, dict(query.symbols))
 
 
 class CheckFailed(Exception):
@@ -34,10 +42,9 @@ def assumed_typing(query: Query) -> str:
     """How the names nothing declared were typed, as declarations one could paste
     ("X: n x n; lambda: scalar"), or "" when every name was declared."""
     from .core.errors import MatcalcError
-    from .parser import read
     from .printing.input_syntax import declarations
     try:
-        f, names = read(query.expression, dict(query.symbols))
+        f, names = read_query(query)
         lines = [d for d in declarations(f) if d.split(":")[0] in names]
     except MatcalcError:  # answer() reports it
         return ""
@@ -48,7 +55,7 @@ def answer(query: Query) -> str:
     """The derivative (or derivation) the query asks for, printed; raises MatcalcError."""
     import matcalc
 
-    f = matcalc.parse(query.expression, dict(query.symbols))
+    f = read_query(query)[0]
     X = _variable(f, query.wrt)
     options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
     if query.format in CODE_FORMATS:

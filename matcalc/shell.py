@@ -11,7 +11,8 @@ import os
 import re
 import sys
 
-from .queries import FORMATS, CheckFailed, Query, answer, parse_declarations
+from .queries import (FORMATS, CheckFailed, Query, answer, assumed_typing, parse_declarations,
+                      read_query)
 
 HELP = """\
 Derivatives (matrixcalculus.org syntax; a-g scalars, h-z vectors, A-Z matrices):
@@ -20,6 +21,7 @@ Derivatives (matrixcalculus.org syntax; a-g scalars, h-z vectors, A-Z matrices):
                                     symmetric, entries, diagonal, hessian, steps, check
   hess x'*A*x wrt x                 the Hessian (also: jac, steps EXPR wrt X)
   tr(inv(X))                        an expression alone: its parsed form and shape
+  d/dX $\\log\\det X$                 LaTeX between $…$, as papers write it
 Settings (each :name toggles or sets; :show lists them):
   :let C: symmetric n x n           declare symbols (also "A, B: 3 x 3; t: scalar")
   :unlet C                          forget a declaration
@@ -43,11 +45,14 @@ class Shell:
         self.format = "text"
         self.steps = False
         self.check = False
+        self.said: set = set()  # typings already said ("X: n x n"), said once a session
+        self.notice = ""  # the last reply's typing line, "read as X: n x n (…)", or ""
 
     def execute(self, line: str) -> str:
         """The shell's reply to one line (raises SystemExit on :quit)."""
         from .core.errors import MatcalcError
         line = line.strip()
+        self.notice = ""
         if not line or line.startswith("#"):
             return ""
         try:
@@ -94,14 +99,19 @@ class Shell:
         query = self.query(line)
         if query is None:
             return self.describe(line)
-        return answer(query)
+        out = answer(query)
+        typed = [t for t in assumed_typing(query).split("; ") if t and t not in self.said]
+        self.said.update(typed)  # names typed by their first letter: say how, once
+        if typed:
+            self.notice = f"read as {'; '.join(typed)} (:let types otherwise)"
+        return out
 
     def query(self, line: str) -> Query | None:
         base = {"symbols": tuple(self.declarations.items()), "format": self.format,
                 "steps": self.steps, "check": self.check}
         m = _DERIVE.match(line)
         if m:
-            return Query(m.group(2), wrt=m.group(1), **base)
+            return Query(**_notation(m.group(2)), wrt=m.group(1), **base)
         m = _COMMAND.match(line)
         if not m:
             return None
@@ -111,14 +121,14 @@ class Shell:
         base["check"] = base["check"] or "check" in options
         symmetric = "entries" if "entries" in options else (True if "symmetric" in options
                                                             else None)
-        return Query(expression, wrt=wrt, symmetric=symmetric,
+        return Query(**_notation(expression), wrt=wrt, symmetric=symmetric,
                      diagonal="diagonal" in options,
                      hessian=command == "hess" or "hessian" in options, **base)
 
     def describe(self, line: str) -> str:
         """An expression alone: its parsed form and its shape."""
         import matcalc
-        e = matcalc.parse(line, dict(self.declarations))
+        e = read_query(Query(**_notation(line), symbols=tuple(self.declarations.items())))[0]
         shape = " x ".join(map(str, e.shape)) if hasattr(e, "shape") else "scalar"
         shown = matcalc.latex(e) if self.format == "latex" else matcalc.text(e)
         return f"{shown}    ({shape}; d/dNAME … differentiates)"
@@ -145,8 +155,18 @@ class Shell:
                 reply = self.execute(line)
             except SystemExit:
                 return 0
+            if self.notice:  # beside the reply on a terminal, apart from it in a pipe
+                print(self.notice, file=stdout if interactive else sys.stderr, flush=True)
             if reply:
                 print(reply, file=stdout, flush=True)
+
+
+def _notation(expression: str) -> dict:
+    """The query's expression and notation: LaTeX between $…$ is read as LaTeX."""
+    s = expression.strip()
+    if len(s) > 1 and s[0] == "$" and s[-1] == "$":
+        return {"expression": s[1:-1], "latex_input": True}
+    return {"expression": expression}
 
 
 def _read(stream) -> str:

@@ -33,7 +33,7 @@ def test_gradient_in_text():
 
 def test_names_typed_by_their_first_letter_are_said_once_on_stderr():
     out = run("lambda*norm2(x)^2 + mu*x'*A*x", "--wrt", "x")
-    assert out.stdout == "2 lambda x + mu (A + Aᵀ) x\n"
+    assert out.stdout == "2 λ x + μ (A + Aᵀ) x\n"
     assert "A: n x n; lambda: scalar; mu: scalar; x: n x 1" in out.stderr
     declared = run("A: 3 x 3; x: 3; x'*A*x", "--wrt", "x")
     assert (declared.stdout, declared.stderr) == ("(A + Aᵀ) x\n", "")

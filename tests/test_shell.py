@@ -22,9 +22,13 @@ PROMPT = "matcalc> "
 def test_commands():
     shell = Shell()
     assert shell.execute("d/dX tr(inv(X))") == "-(X⁻²)ᵀ"
+    assert shell.notice == "read as X: n x n (:let types otherwise)"
+    assert (shell.execute("d/dX tr(X)"), shell.notice) == ("I", "")  # said once
     assert shell.execute("grad log(det(C)) wrt C symmetric") == "C⁻¹"
     assert shell.execute("grad log(det(X)) wrt X entries") == "2 X⁻¹ - I ∘ X⁻¹"
     assert shell.execute("hess x'*A*x wrt x") == "A + Aᵀ"
+    assert shell.notice == "read as A: n x n; x: n x 1 (:let types otherwise)"
+    assert shell.execute(r"d/dX $\log\det X$") == "X⁻ᵀ"  # LaTeX between $…$
     assert shell.execute(":let C symmetric n x n") == "C: symmetric n x n"
     assert shell.execute("d/dC logdet(C)") == "C⁻¹"
     assert shell.execute(":latex") == "output: latex"
@@ -129,7 +133,7 @@ def test_a_closed_output_pipe_ends_the_shell_quietly():
     shell.stdin.write(b"d/dX tr(X)\n" * 3)
     shell.stdin.close()
     assert shell.wait(timeout=300) == 141
-    assert shell.stderr.read() == b""
+    assert shell.stderr.read() == b"read as X: n x n (:let types otherwise)\n"
 
 
 def test_quit():

@@ -25,7 +25,7 @@ import sympy
 from sympy import Expr, MatrixExpr
 
 from ..core.errors import ExpressionError
-from ..core.nodes import CommutationMatrix, Vec, matadd, matmul
+from ..core.nodes import CommutationMatrix, Vec, kronecker, matadd, matmul
 from ..core.registry import run_stage
 from ..rewrite.driver import simplify
 from .forward import DXTerm, DXTTerm
@@ -86,7 +86,7 @@ class FourthOrder:
         parts = []
         for t in self.terms:
             if isinstance(t, SquareProduct):
-                kron = sympy.KroneckerProduct(t.B, t.A)
+                kron = kronecker(t.B, t.A)
                 if t.transposed:
                     kron = matmul(kron, CommutationMatrix(r, s))
                 parts.append(matmul(t.coeff, kron))

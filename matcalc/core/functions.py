@@ -181,6 +181,14 @@ def by_name(name: str) -> ScalarFunction | None:
     return _BY_NAME.get(name)
 
 
+_BY_TEXT = {f.text.removesuffix("({})"): f for f in FUNCTIONS if f.text.endswith("({})")}
+
+
+def by_text(name: str) -> ScalarFunction | None:
+    """The entry of a name as the text form prints it (σ), or None."""
+    return _BY_TEXT.get(name)
+
+
 def names() -> set:
     """Every name the parser reads as a function of this table (aliases included)."""
     return set(_BY_NAME)

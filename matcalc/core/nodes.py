@@ -362,7 +362,7 @@ def sympified(obj, what: str = "the argument"):
 def normalise(f):
     """f in the node set the rules know: SymPy's f.(A) (ElementwiseApplyFunction) becomes
     matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A, scalars leave
-    Kronecker factors. Value unchanged."""
+    Kronecker factors, tr(0) and ‖0‖ are 0. Value unchanged."""
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
     def entrywise(e):
@@ -380,6 +380,9 @@ def normalise(f):
                   and e.arg.as_coeff_matrices()[0] != 1, _determinant_of_multiple)
     f = f.replace(lambda e: isinstance(e, sympy.KroneckerProduct),
                   lambda e: kronecker(*e.args))
+    f = f.replace(lambda e: isinstance(e, (sympy.Trace, Norm)) and
+                  isinstance(e.args[0], sympy.ZeroMatrix),
+                  lambda e: sympy.S.Zero)  # tr(0) = ‖0‖ = 0, whatever the size
     return f.replace(lambda e: isinstance(e, sympy.DiagonalMatrix),
                      lambda e: sympy.HadamardProduct(sympy.Identity(e.arg.shape[0]), e.arg))
 

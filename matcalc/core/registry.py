@@ -84,7 +84,7 @@ class Operator:
     shape: Callable | None = None
     transpose: Callable | None = None
     parse: tuple = ()
-    binds: str = CALL
+    binds: str | Callable = CALL  # or node -> how it binds, for a form that depends on it
     square_argument: bool = False  # inverse, trace, det, power, adj: a square argument
     family: str = ""
 
@@ -99,8 +99,23 @@ class Operator:
 _BY_NODE: dict = {}
 #: name in the input syntax -> ParseEntry.
 PARSE_ENTRIES: dict = {}
-#: names the input syntax reserves, never a symbol's -> why (I prints as the identity).
-RESERVED: dict = {}
+#: names of numbers the input syntax reads unless declared (pi, as π prints) -> the number.
+CONSTANTS: dict = {"pi": sympy.pi}
+#: Greek letters as printed or pasted -> the names they stand for (λ is lambda, Σ is
+#: Sigma): one symbol whichever way it is written. The text form prints the first letter.
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
+    "ζ": "zeta", "η": "eta", "θ": "theta", "ϑ": "theta", "ι": "iota", "κ": "kappa",
+    "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho",
+    "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
+    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi",
+    "Ψ": "Psi", "Ω": "Omega"}
+
+
+#: name -> the Greek letter the text form prints for it.
+LETTERS = {name: letter for letter, name in reversed(GREEK.items())}
+
 #: every registered Operator, in registration order.
 OPERATORS: list = []
 #: stage name -> function (obj, **options), filled by matcalc.printing and matcalc.numeric.

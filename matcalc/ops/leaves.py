@@ -15,7 +15,7 @@ from sympy import MatrixExpr
 from ..code.values import ATOM, DENSE, EYE, ONES, SCALAR, UNARY, ZERO, Value
 from ..core.errors import NoRuleError, VariableError
 from ..core.nodes import SymmetricMatrixSymbol
-from ..core.registry import LEAF, RESERVED, Operator, ParseEntry, refused, register
+from ..core.registry import INFIX, LEAF, Operator, ParseEntry, refused, register
 
 
 def d_constant(e, d):
@@ -54,13 +54,14 @@ def syntax_symbol(p, e):
 
 register(Operator(
     "matrix symbol", (sympy.MatrixSymbol,), d=d_constant, rule="constant",
-    evaluate=ev_symbol, text=lambda p, e: e.name,
+    evaluate=ev_symbol, text=lambda p, e: p.letters(e.name),
     latex=lambda p, e: p.matrix_name(e.name), syntax=syntax_symbol, lower=lower_symbol,
     transpose=transpose_matrix_symbol, binds=LEAF))
 
 register(Operator(
     "scalar symbol", (sympy.Symbol,), d=d_constant, rule="constant", evaluate=ev_symbol,
-    text=lambda p, e: p.sympy_form(e), latex=lambda p, e: p.sympy_form(e),
+    text=lambda p, e: p.sympy_form(e) if isinstance(e, sympy.Dummy) else p.letters(e.name),
+    latex=lambda p, e: p.sympy_form(e),
     syntax=syntax_symbol, lower=lower_symbol, binds=LEAF))
 
 
@@ -68,6 +69,10 @@ register(Operator(
 
 
 def syntax_number(p, e):
+    if e is sympy.pi:
+        return "pi", p.ATOM
+    if e is sympy.E:
+        return "exp(1)", p.ATOM
     if isinstance(e, sympy.Integer):
         return str(e), (p.ATOM if e >= 0 else p.UNARY)
     if isinstance(e, sympy.Rational):
@@ -87,7 +92,8 @@ def lower_number(low, e):
 
 register(Operator(
     "number", (sympy.Number, sympy.NumberSymbol), d=d_constant, rule="constant",
-    evaluate=lambda e, env: float(e), text=lambda p, e: p.sympy_form(e),
+    evaluate=lambda e, env: float(e),
+    text=lambda p, e: "π" if e is sympy.pi else p.sympy_form(e),
     latex=lambda p, e: p.sympy_form(e), syntax=syntax_number, lower=lower_number, binds=LEAF))
 
 register(Operator(
@@ -114,7 +120,7 @@ def syntax_ones(p, e):
         return "vector(1)", p.ATOM
     if e.shape[0] == 1:
         return "vector(1)'", p.POWER
-    return "matrix(1)", p.ATOM
+    return "vector(1)*vector(1)'", p.PRODUCT  # matrix(1) would be 1 x 1 in a product
 
 
 def syntax_zero(p, e):
@@ -130,15 +136,24 @@ def transpose_constant(A, ctx):
     return type(A)(*reversed(A.shape))
 
 
+def is_ones_matrix(e) -> bool:
+    """True for a matrix of ones that is no vector: it prints as 𝟏 𝟏ᵀ."""
+    return 1 not in tuple(e.shape)
+
+
 def text_ones(p, e):
-    """𝟏, and 𝟏ᵀ for a row of ones."""
+    """𝟏 (a column of ones), 𝟏ᵀ (a row), 𝟏 𝟏ᵀ (a matrix of ones), as the Cookbook writes
+    them; 𝟏 alone always reads back as a vector."""
+    if is_ones_matrix(e):
+        return "𝟏 𝟏ᵀ"
     return "𝟏ᵀ" if e.shape[0] == 1 and e.shape[1] != 1 else "𝟏"
 
 
 def latex_ones(p, e):
-    if e.shape[0] == 1 and e.shape[1] != 1:
-        return rf"\mathbf{{1}}^{{{p.mark}}}"
-    return r"\mathbf{1}"
+    row = rf"\mathbf{{1}}^{{{p.mark}}}"
+    if is_ones_matrix(e):
+        return rf"\mathbf{{1}} {row}"
+    return row if e.shape[0] == 1 and e.shape[1] != 1 else r"\mathbf{1}"
 
 
 def parse_eye(b, where):
@@ -171,7 +186,7 @@ register(Operator(
     evaluate=lambda e, env: np.eye(env.dim(e.shape[0])), text=lambda p, e: "I",
     latex=lambda p, e: r"\mathbf{I}" if p.bold else "I", syntax=syntax_identity,
     lower=lambda low, e: Value("1", EYE, tuple(e.shape)), transpose=transpose_constant,
-    parse=(ParseEntry("eye", None, parse_eye),), binds=LEAF))
+    parse=(ParseEntry("eye", None, parse_eye), ParseEntry("I", None, parse_eye)), binds=LEAF))
 
 register(Operator(
     "zero matrix", (sympy.ZeroMatrix,), d=d_constant, rule="constant",
@@ -186,7 +201,4 @@ register(Operator(
     text=text_ones, latex=latex_ones, syntax=syntax_ones,
     lower=lambda low, e: Value("1", ONES, tuple(e.shape)), transpose=transpose_constant,
     parse=(ParseEntry("vector", 1, parse_vector), ParseEntry("matrix", 1, parse_matrix)),
-    binds=LEAF))
-
-RESERVED["I"] = "I prints as the identity; the identity is eye, and a matrix needs " \
-    "another name"
+    binds=lambda e: INFIX if is_ones_matrix(e) else LEAF))

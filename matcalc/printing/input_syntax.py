@@ -18,7 +18,7 @@ from ..core import functions
 from ..core.errors import NoRuleError, short
 from ..core.limits import MAX_RESULT_DEPTH, bounded, spend
 from ..core.nodes import MatrixDifferential, SymmetricMatrixSymbol, sympified
-from ..core.registry import PARSE_ENTRIES, RESERVED, rule_of
+from ..core.registry import CONSTANTS, PARSE_ENTRIES, rule_of
 from .notation import join_signed, ordered_terms
 
 
@@ -116,7 +116,7 @@ def _symbols_outside_shapes(obj) -> set:
 
 def is_function_name(name: str) -> bool:
     """True for a name the parser reads as a function or a reserved word, not a symbol."""
-    return name in PARSE_ENTRIES or functions.by_name(name) is not None or name in RESERVED
+    return name in PARSE_ENTRIES or functions.by_name(name) is not None or name in CONSTANTS
 
 
 def written_name(s) -> str:

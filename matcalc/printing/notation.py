@@ -17,7 +17,9 @@ from ..core.registry import CALL, LEAF, POSTFIX, row
 
 def binds(e) -> str | None:
     op = row(e)
-    return op.binds if op is not None else None
+    if op is None:
+        return None
+    return op.binds(e) if callable(op.binds) else op.binds
 
 
 def norm_subscript(A) -> str:

@@ -13,7 +13,7 @@ from sympy.printing.str import StrPrinter
 from ..calculus.fourth_order import FourthOrder
 from ..core.limits import MAX_RESULT_DEPTH, bounded
 from ..core.nodes import is_one_by_one, sympified
-from ..core.registry import STAGES
+from ..core.registry import LETTERS, STAGES
 from .notation import Notation, join_signed, ordered_terms
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -39,6 +39,13 @@ class TextPrinter(Notation, StrPrinter):
         return f"({s})"
 
     superscript = staticmethod(superscript)
+
+    @staticmethod
+    def letters(name: str) -> str:
+        """A name as printed: a spelled Greek letter as the letter (lambda -> λ, Sigma_0 ->
+        Σ_0), which the parser reads back as the same name."""
+        base, underscore, rest = name.partition("_")
+        return LETTERS.get(base, base) + underscore + rest
 
     def with_coefficient(self, coeff, body: str) -> str:
         return _with_coefficient(self, coeff, body, 0)
