@@ -14,15 +14,15 @@ from matcalc import Norm, Vec
 
 def test_latex_style_options():
     G = matcalc.grad(Determinant(X), X)
-    assert matcalc.latex(G) == r"\det\left(X\right) X^{-\top}"
-    assert matcalc.latex(G, transpose="T") == r"\det\left(X\right) X^{-T}"
-    assert matcalc.latex(G, bold=True) == r"\det\left(\mathbf{X}\right) \mathbf{X}^{-\top}"
+    assert matcalc.latex(G) == r"\det\left(X\right) \, X^{-\top}"
+    assert matcalc.latex(G, transpose="T") == r"\det\left(X\right) \, X^{-T}"
+    assert matcalc.latex(G, bold=True) == r"\det\left(\mathbf{X}\right) \, \mathbf{X}^{-\top}"
     with pytest.raises(matcalc.OptionError, match="transpose="):
         matcalc.latex(G, transpose="prime")
 
 
 def test_latex_of_products_sums_and_traces():
-    assert matcalc.latex(matcalc.grad(x.T * A * x, x)) == r"\left(A + A^{\top}\right) x"
+    assert matcalc.latex(matcalc.grad(x.T * A * x, x)) == r"\left(A + A^{\top}\right) \, x"
     assert matcalc.latex(Trace(X * A)) == r"\operatorname{tr}\left(X A\right)"
     assert matcalc.latex(HadamardProduct(X, A)) == r"X \odot A"
     assert matcalc.latex(KroneckerProduct(X, A)) == r"X \otimes A"
@@ -65,18 +65,18 @@ def test_printers_leave_the_expression_unchanged():
 
 @pytest.mark.parametrize("expr, expected_text, expected_latex", [
     # a 1 x 1 matrix used as a scalar keeps its parentheses inside powers and products
-    (1 / Trace(x.T * x) * x, "x/(xᵀ x)", r"\frac{1}{\left(x^{\top} x\right)} x"),
-    (Trace(x.T * A * x) ** 2 * A, "(xᵀ A x)² A", r"\left(x^{\top} A x\right)^{2} A"),
+    (1 / Trace(x.T * x) * x, "x/(xᵀ x)", r"\frac{1}{\left(x^{\top} x\right)} \, x"),
+    (Trace(x.T * A * x) ** 2 * A, "(xᵀ A x)² A", r"\left(x^{\top} A x\right)^{2} \, A"),
     (Trace(a.T * x) * Trace(x.T * A * x) * A, "(aᵀ x) (xᵀ A x) A",
-     r"\left(a^{\top} x\right) \left(x^{\top} A x\right) A"),
+     r"\left(a^{\top} x\right) \left(x^{\top} A x\right) \, A"),
     # superscripts on superscripts are bracketed: no A⁻¹² and no A^{-1}^{\top}
     (sympy.MatPow(A.I, 2), "(A⁻¹)²", r"\left(A^{-1}\right)^{2}"),
     (sympy.Inverse(A**2), "(A²)⁻¹", r"\left(A^{2}\right)^{-1}"),
     (sympy.Transpose(A.I), "A⁻ᵀ", r"A^{-\top}"),
     (sympy.Transpose(sympy.Transpose(A)), "(Aᵀ)ᵀ", r"\left(A^{\top}\right)^{\top}"),
     (sympy.MatPow(A, sympy.Rational(1, 2)), "A^(1/2)", r"A^{\frac{1}{2}}"),
-    (sympy.I * Trace(X) * A, "i tr(X) A", r"i \operatorname{tr}\left(X\right) A"),
-    (sympy.exp(Trace(a.T * X * a)) * A, "exp(aᵀ X a) A", r"e^{\left(a^{\top} X a\right)} A"),
+    (sympy.I * Trace(X) * A, "i tr(X) A", r"i \operatorname{tr}\left(X\right) \, A"),
+    (sympy.exp(Trace(a.T * X * a)) * A, "exp(aᵀ X a) A", r"e^{\left(a^{\top} X a\right)} \, A"),
 ])
 def test_printing_is_unambiguous(expr, expected_text, expected_latex):
     assert matcalc.text(expr) == expected_text
@@ -186,3 +186,17 @@ def test_a_scalar_of_one_by_one_is_parenthesised_once():
     assert matcalc.latex(1 / sympy.sqrt(q)) == r"\frac{1}{\sqrt{x^{\top} X x}}"
     assert matcalc.latex(sympy.log(q)) == r"\log\left(x^{\top} X x\right)"
     assert matcalc.text(matcalc.sigmoid(q)) == "σ(xᵀ X x)"
+
+
+def test_latex_sets_delimited_factors_apart_and_names_of_several_letters_in_one_piece():
+    """A X B stays as papers print it; det(X) X⁻ᵀ and A (B + C) get a thin space, which
+    TeX would otherwise drop; a name of several letters is \\mathit{…}, so that it reads
+    (and reads back) as one name, not a product of letters."""
+    B, C = sympy.MatrixSymbol("B", 3, 3), sympy.MatrixSymbol("C", 3, 3)
+    assert matcalc.latex(A * X * B) == "A X B"
+    assert matcalc.latex(A * (B + C) * X) == r"A \, \left(B + C\right) \, X"
+    foo = sympy.MatrixSymbol("foo", 3, 3)
+    assert matcalc.latex(foo * X) == r"\mathit{foo} X"
+    assert matcalc.parse_latex(matcalc.latex(foo * X), {"foo": foo, "X": X}) == foo * X
+    assert matcalc.latex(sympy.Function("foo")(sympy.Symbol("t"))).startswith(
+        r"\operatorname{foo}")

@@ -224,9 +224,10 @@ def latex_matmul(p, e):
     printed = [_grouped(p, coeff, factors, i) for i in range(len(factors))]
     body = printed[0]
     for prev, f, s in zip(factors, factors[1:], printed[1:], strict=False):
-        # a thin space sets off a differential: X^{-1} \, dX \, X^{-1}
-        body += r" \, " if _is_differential(prev) or _is_differential(f) else " "
-        body += s
+        # a thin space sets off a differential (X^{-1} \, dX \, X^{-1}) and delimited
+        # factors (A \, \left(B + C\right))
+        body = f"{body} \\, {s}" if _is_differential(prev) or _is_differential(f) \
+            else p.juxtaposed(body, s)
     return p.with_coefficient(coeff, body)
 
 

@@ -28,6 +28,12 @@ from .notation import Notation
 
 _MARKS = {"top": r"\top", "T": "T", "intercal": r"\intercal"}
 
+#: A factor ending in a delimiter (f(X), (A + B), |a|, ‖x‖₂, with its scripts) or beginning
+#: with one or with a function's name: set off from its neighbour by a thin space.
+_DELIMITED_END = re.compile(r"\\right\S*?(_\{[^{}]*\})?(\^\{[^{}]*\})?$")
+_DELIMITED_START = re.compile(r"\\(left|operatorname|mathrm|det|log|exp|sin|cos|tan|sinh|"
+                              r"cosh|tanh|arcsin|arccos|arctan|sigma\\left|sqrt)(?![A-Za-z])")
+
 #: TeX's special characters, written in math mode so that they print as themselves.
 _TEX_ESCAPES = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
                 "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\text{\textasciicircum}",
@@ -70,11 +76,20 @@ class MatrixLatexPrinter(Notation, LatexPrinter):
         symbols, matrix symbols, dimensions and function names become LaTeX."""
         base, supers, subs = split_super_sub(string)
         name = translate(tex_name(base))
+        if len(base) > 1 and base.isascii() and base.isalpha() and name == base:
+            name = rf"\mathit{{{name}}}"  # foo, which reads back as one name, not f o o
         if style == "bold":
             name = rf"\mathbf{{{name}}}"
         for mark, pieces in (("^", supers), ("_", subs)):
             if pieces:
                 name += mark + "{" + " ".join(translate(tex_name(p)) for p in pieces) + "}"
+        return name
+
+    def _hprint_Function(self, func: str) -> str:
+        r"""A function's name as SymPy writes it: \operatorname{foo}, not \mathit{foo}."""
+        name = super()._hprint_Function(func)
+        if name.startswith(r"\mathit{") and name.endswith("}") and name.count("{") == 1:
+            return rf"\operatorname{{{name[8:-1]}}}"
         return name
 
     def _matrix_name(self, name: str) -> str:
@@ -86,6 +101,13 @@ class MatrixLatexPrinter(Notation, LatexPrinter):
     @staticmethod
     def parenthesised(s: str) -> str:
         return rf"\left({s}\right)"
+
+    @staticmethod
+    def juxtaposed(left: str, right: str) -> str:
+        r"""Two factors side by side, a thin space between them where one is delimited
+        or named: \det\left(X\right) \, X^{-\top}, A \, \left(B + C\right), but A X."""
+        spaced = _DELIMITED_END.search(left) or _DELIMITED_START.match(right)
+        return f"{left} \\, {right}" if spaced else f"{left} {right}"
 
     def matrix_name(self, name: str) -> str:
         return self._matrix_name(name)
@@ -104,7 +126,7 @@ class MatrixLatexPrinter(Notation, LatexPrinter):
         c = self._print(coeff)
         if isinstance(coeff, sympy.Add):
             c = rf"\left({c}\right)"
-        return f"{c} {body}"
+        return self.juxtaposed(c, body)
 
 @bounded(bound=MAX_RESULT_DEPTH)
 def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
@@ -116,7 +138,7 @@ def latex(obj, *, transpose: str = "top", bold: bool = False) -> str:
     >>> latex(grad(sympy.log(sympy.Determinant(X)), X))
     'X^{-\\top}'
     >>> latex(grad(sympy.Determinant(X), X), bold=True, transpose="T")
-    '\\det\\left(\\mathbf{X}\\right) \\mathbf{X}^{-T}'
+    '\\det\\left(\\mathbf{X}\\right) \\, \\mathbf{X}^{-T}'
     """
     p = MatrixLatexPrinter(transpose=transpose, bold=bold)
     if isinstance(obj, FourthOrder):
