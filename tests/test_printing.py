@@ -196,7 +196,7 @@ def test_latex_sets_delimited_factors_apart_and_names_of_several_letters_in_one_
     assert matcalc.latex(A * X * B) == "A X B"
     assert matcalc.latex(A * (B + C) * X) == r"A \, \left(B + C\right) \, X"
     foo = sympy.MatrixSymbol("foo", 3, 3)
-    assert matcalc.latex(foo * X) == r"\mathit{foo} X"
-    assert matcalc.parse_latex(matcalc.latex(foo * X), {"foo": foo, "X": X}) == foo * X
+    assert matcalc.latex(foo * B) == r"\mathit{foo} B"
+    assert matcalc.parse_latex(matcalc.latex(foo * B), {"foo": foo, "B": B}) == foo * B
     assert matcalc.latex(sympy.Function("foo")(sympy.Symbol("t"))).startswith(
         r"\operatorname{foo}")
