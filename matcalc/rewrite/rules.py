@@ -480,6 +480,67 @@ def one_minus_sigmoid(e, ctx):
     return None
 
 
+def sigmoid_complement(e, ctx):
+    """M ∘ σ(U) + M ∘ σ(−U) -> M and σ(U) + σ(−U) -> 𝟏, after distributing the Hadamard
+    products that hold a σ over the sums beside it: (𝟏 − y) ∘ σ(Z w) − y ∘ σ(−Z w) ->
+    σ(Z w) − y, the logistic gradient's residual.  Shrinks: only applied when the result
+    is smaller."""
+    if not isinstance(e, sympy.MatAdd):
+        return None
+    terms = []  # (coeff, [Hadamard factors]) with the σ-products distributed
+    for t in e.args:
+        coeff, factors = _hadamard_factors(t)
+        sums = [f for f in factors if isinstance(f, sympy.MatAdd)]
+        if sums and any(_sigmoid_argument(f) is not None for f in factors):
+            rest = list(factors)
+            rest.remove(sums[0])
+            for s in sums[0].args:
+                terms.append(_hadamard_factors(matmul(coeff, hadamard(s, *rest))))
+        else:
+            terms.append((coeff, factors))
+    merged, used = [], set()
+    for i, (c, fs) in enumerate(terms):
+        if i in used:
+            continue
+        partner = next((j for j in range(i + 1, len(terms)) if j not in used
+                        and _complementary(c, fs, *terms[j])), None)
+        if partner is None:
+            merged.append(matmul(c, hadamard(*fs)))
+            continue
+        used.add(partner)
+        rest = [f for f in fs if _sigmoid_argument(f) is None]
+        merged.append(matmul(c, hadamard(*rest)) if rest else
+                      matmul(c, sympy.OneMatrix(*e.shape)))
+    if len(merged) == len(e.args) and not used:
+        return None
+    new = matadd(merged, tuple(e.shape))
+    return new if size(new) < size(e) else None
+
+
+def _sigmoid_argument(M):
+    """U for an entrywise σ(U), else None."""
+    return M.arg if isinstance(M, Elementwise) and M.function is sigmoid else None
+
+
+def _complementary(c1, fs1, c2, fs2) -> bool:
+    """c M ∘ σ(U) and c M ∘ σ(−U): equal coefficients and factors but one σ, whose
+    arguments are opposite."""
+    if c1 != c2 or len(fs1) != len(fs2):
+        return False
+    s1 = [f for f in fs1 if _sigmoid_argument(f) is not None]
+    s2 = [f for f in fs2 if _sigmoid_argument(f) is not None]
+    for a in s1:
+        for b in s2:
+            if _negate(_sigmoid_argument(a)) == _sigmoid_argument(b):
+                rest1, rest2 = list(fs1), list(fs2)
+                rest1.remove(a)
+                rest2.remove(b)
+                if sorted(rest1, key=sympy.default_sort_key) == \
+                        sorted(rest2, key=sympy.default_sort_key):
+                    return True
+    return False
+
+
 def _is_scalar(e, kind) -> bool:
     """e is a scalar node of the kind (MatAdd and MatMul subclass SymPy's Add and Mul)."""
     return isinstance(e, kind) and not isinstance(e, MatrixExpr)
@@ -498,7 +559,7 @@ RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_
          one_minus_sigmoid, sign_over_abs, hadamard_identity_of_transpose, norm_of_gram,
          factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
          combine_hadamard_powers, hadamard_power_of_identity, sum_of_diagonals,
-         factor_hadamard)
+         sigmoid_complement, factor_hadamard)
 
 
 @lru_cache(maxsize=1 << 16)

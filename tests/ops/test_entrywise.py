@@ -156,6 +156,35 @@ def test_logistic_loss_gradient_and_hessian_use_the_sigmoid():
     assert matcalc.check(G, w, derivative=H).ok
 
 
+@pytest.mark.parametrize("loss", [
+    "-(y'*log(sigmoid(Z*w)) + (vector(1)-y)'*log(vector(1)-sigmoid(Z*w)))",
+    "-y'*log(sigmoid(Z*w)) - (vector(1)-y)'*log(sigmoid(-Z*w))",
+    "sum(softplus(Z*w)) - y'*Z*w",
+])
+def test_logistic_regression_with_0_1_labels_has_the_textbook_gradient(loss):
+    """σ(u) + σ(−u) = 1 collects (𝟏 − y) ∘ σ(Z w) − y ∘ σ(−Z w) into σ(Z w) − y."""
+    f = matcalc.parse(loss)
+    w = next(s for s in f.free_symbols if s.name == "w")
+    G = assert_verified(f, w)
+    assert matcalc.text(G) == "Zᵀ (σ(Z w) - y)"
+    H = matcalc.hessian(f, w)
+    assert matcalc.text(H) == "Zᵀ diag(σ(Z w) ∘ σ(-Z w)) Z"
+    assert matcalc.check(G, w, derivative=H).ok
+
+
+def test_the_sigmoid_complement_collects_only_opposite_arguments():
+    """M ∘ σ(U) + M ∘ σ(−U) = M; σ(U) + σ(V) or different M stay as they are."""
+    from matcalc.rewrite.rules import Context, sigmoid_complement
+    U, V = A * X, X * A
+    s = [elementwise(sigmoid, M) for M in (U, -U, V)]
+    assert sigmoid_complement(HadamardProduct(B, s[0]) + HadamardProduct(B, s[1]),
+                              Context()) == B
+    assert sigmoid_complement(s[0] + s[1], Context()) == OneMatrix(*X.shape)
+    assert sigmoid_complement(s[0] + s[2], Context()) is None
+    assert sigmoid_complement(HadamardProduct(B, s[0]) + HadamardProduct(A, s[1]),
+                              Context()) is None
+
+
 def test_hadamard_product_and_power():
     """d(A ∘ B) = dA ∘ B + A ∘ dB;  d(A^∘k) = k A^∘(k−1) ∘ dA."""
     assert_verified(Trace(HadamardProduct(X, A * X) * B), X)
