@@ -121,22 +121,34 @@ class Derivation:
         return "\\begin{align*}\n" + self._rows(annotate, paper=True) + "\n\\end{align*}"
 
     def _rows(self, annotate: bool, paper: bool = False) -> str:
-        rows = []
-        lhs, previous = latex(self.start), None
+        visible, previous = [], None  # (lhs, step) of each printed row
+        lhs = latex(self.start)
         for step in self.steps:
             printed = latex(step.expr)
             if printed == previous and not step.lhs:
                 continue  # as in text(): no step identical to the one before
             if step.lhs:
                 lhs = r"\Rightarrow\quad " + self.lhs_latex(step.lhs)
-            lines = run_stage("latex lines", step.expr, width=COLUMN - run_stage(
-                "latex width", lhs)) if paper else [printed]
+            visible.append((lhs, step))
+            lhs, previous = "", printed
+        rows = []
+        own_line = paper and run_stage("latex width", visible[0][0]) > START_WIDTH
+        if own_line:  # a long d f stands on a line of its own, so that the = of every row
+            visible[0] = ("", visible[0][1])  # aligns a short way in: d(…) \\ = …
+        # the right-hand sides start after the widest left-hand side (which the measure
+        # underestimates: ⇒, \frac, \text)
+        room = COLUMN - 2 - max(run_stage("latex width", lhs) * 5 // 4 for lhs, _ in visible)
+        if own_line:
+            lines = run_stage("latex lines", self.start, width=room)
+            rows.append("& " + " \\\\\n &\\quad ".join(lines))
+        for lhs, step in visible:
+            lines = run_stage("latex lines", step.expr, width=room) if paper \
+                else [latex(step.expr)]
             row = f"{lhs} &= " + " \\\\\n &\\quad ".join(lines)
             if annotate:
                 rule = _latex_text(step.rule)
                 row += rf" \tag*{{{rule}}}" if paper else rf" && \text{{{rule}}}"
             rows.append(row)
-            lhs, previous = "", printed
         return " \\\\\n".join(rows)
 
     def _repr_latex_(self) -> str:
@@ -146,7 +158,9 @@ class Derivation:
 
 #: The width of a line of a derivation, in characters as matcalc.printing.tex.typeset_width
 #: counts them: a 10pt article column holds about 60 beside the left-hand side.
-COLUMN = 60
+COLUMN = 50
+#: The widest d f (typeset characters) that begins the first row; a wider one has its own.
+START_WIDTH = 16
 
 
 def _latex_text(s: str) -> str:

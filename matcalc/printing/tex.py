@@ -157,48 +157,140 @@ def _latex_of_node(e, printer=None, **options) -> str:
 
 def typeset_width(tex: str) -> int:
     """About how many characters wide tex typesets: a command counts as one symbol (\\det
-    and its kin as three letters), \\left, \\right, braces, spacing and scripts' marks as
-    nothing. A measure for breaking lines, not TeX's."""
-    tex = re.sub(r"\\(left|right|mathrm|operatorname|mathbf|quad|qquad)(?![A-Za-z])|\\[,;!]",
-                 "", tex)
+    and its kin as three letters, \\quad and ⇒ as two), \\left, \\right, braces, thin
+    spaces and scripts' marks as nothing, a binary operator (+ − = : ⊙ ⊗) as two for the
+    space around it. A measure for breaking lines, not TeX's."""
+    spaced = len(re.findall(r" [-+=:] | \\(odot|otimes|boxtimes|cdot) ", tex))
+    tex = re.sub(r"\\(left|right|mathrm|operatorname|mathbf)(?![A-Za-z])|\\[,;!]", "", tex)
+    tex = re.sub(r"\\(quad|Rightarrow)(?![A-Za-z])", "xx", tex)
     tex = re.sub(r"\\(det|log|exp|sin|cos|tan|tanh|sinh|cosh|tr)(?![A-Za-z])", "xxx", tex)
     tex = re.sub(r"\\[A-Za-z]+", "x", tex)
-    return len(re.sub(r"[{}\s^_&]", "", tex))
+    return len(re.sub(r"[{}\s^_&]", "", tex)) + spaced
 
 
 def latex_lines(obj, *, width: int) -> list[str]:
-    """The LaTeX of obj as lines at most `width` wide (see `typeset_width`), broken before
-    the + or − of a sum: a top-level sum, or the sum inside a trace (its parentheses
-    continue with \\right. and \\left.); one line when obj fits or has no such sum."""
-    printed = latex(obj)
-    if typeset_width(printed) <= width:
-        return [printed]
-    p = MatrixLatexPrinter()
-    if isinstance(obj, (sympy.Add, sympy.MatAdd)):
-        return _packed(p, obj, width)
-    if isinstance(obj, sympy.Trace) and isinstance(obj.arg, sympy.MatAdd):
-        lines = _packed(p, obj.arg, width - 4)
-        if len(lines) > 1:
-            opened = [r"\operatorname{tr}\left(" + lines[0] + r" \right."]
-            middle = [r"\left. " + line + r" \right." for line in lines[1:-1]]
-            return opened + middle + [r"\left. " + lines[-1] + r"\right)"]
-    return [printed]
+    """The LaTeX of obj as lines at most `width` wide (see `typeset_width`) where it can
+    be broken: before the + or − of a sum, else before a ⊙, ⊗ or :, else between the
+    factors of a product; inside parentheses too, which then continue with \\right. and
+    \\left.; one line when obj fits."""
+    return break_latex(latex(obj), width)
 
 
-def _packed(p: MatrixLatexPrinter, total, width: int) -> list[str]:
-    """The terms of a sum, in the printer's order, packed greedily into lines."""
-    ordered = p.ordered_terms(total.args) if isinstance(total, sympy.MatAdd) else \
-        p._as_ordered_terms(total)
-    terms = [p.doprint(t) for t in ordered]
-    lines, line = [], terms[0]
-    for term in terms[1:]:
-        sign, body = ("-", term[1:].lstrip()) if term.startswith("-") else ("+", term)
-        if typeset_width(line) + typeset_width(body) + 2 > width:
-            lines.append(line)
-            line = f"{sign} {body}"
+#: Where a line may break, loosest first: the terms of a sum, the operands of ⊙ ⊗ :,
+#: the factors of a product.
+_BREAKS = ((" + ", " - "), (r" \odot ", r" \otimes ", " : "), (r" \, ", " "))
+
+
+def break_latex(tex: str, width: int) -> list[str]:
+    """tex as lines at most `width` wide where it can be broken (see `latex_lines`); each
+    line's \\left and \\right balance."""
+    if typeset_width(tex) <= width:
+        return [tex]
+    for separators in _BREAKS:
+        pieces = _split_outside_groups(tex, separators)
+        if len(pieces) > 1:
+            return _pack(pieces, width)
+    fraction = re.fullmatch(r"(- )?\\frac\{(.*)\}\{(\d+)\}", tex)
+    if fraction and _balanced(fraction[2]):  # \frac{tr(…)}{2} as \frac{1}{2} tr(…)
+        sign, numerator, denominator = fraction.groups()
+        return break_latex(rf"{sign or ''}\frac{{1}}{{{denominator}}} \, {numerator}", width)
+    group = _outer_group(tex)
+    if group is None:
+        return [tex]
+    before, inner, after = group
+    lines = break_latex(inner, width - 2)
+    if len(lines) == 1:
+        return [tex]
+    return ([rf"{before}\left({lines[0]} \right."]
+            + [rf"\left. {line} \right." for line in lines[1:-1]]
+            + [rf"\left. {lines[-1]} \right){after}"])
+
+
+def _pack(pieces: list, width: int) -> list[str]:
+    """(separator, text) pieces packed greedily into lines, a line beginning with the
+    separator that broke it (− b, \\odot B); a piece wider than a line broken in turn."""
+    lines: list[str] = []
+    for separator, piece in pieces:
+        glue = separator.strip()
+        candidate = f"{lines[-1]}{separator}{piece}" if lines else piece
+        if lines and typeset_width(candidate) <= width:
+            lines[-1] = candidate
+            continue
+        start = f"{glue} {piece}" if lines and glue and glue != r"\," else piece
+        if typeset_width(start) <= width:
+            lines.append(start)
+        elif lines and typeset_width(lines[-1]) <= width // 4:  # − 2 stays with what it
+            first, *rest = break_latex(piece, width - typeset_width(lines[-1]) - 1)
+            lines[-1] = f"{lines[-1]}{separator}{first}"  # multiplies: − 2 tr(…
+            lines.extend(rest)
         else:
-            line += f" {sign} {body}"
-    return [*lines, line]
+            lines.extend(break_latex(start, width))
+    return lines
+
+
+def _split_outside_groups(tex: str, separators) -> list:
+    """[(separator, piece), …]: tex split at the separators that stand outside every
+    \\left…\\right pair and brace (the first piece's separator is "")."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i) and not tex[i + 5:i + 6].isalpha():
+            depth += 1
+        elif tex.startswith(r"\right", i) and not tex[i + 6:i + 7].isalpha():
+            depth -= 1
+        elif tex[i] == "{" and tex[i - 1:i] != "\\":
+            depth += 1
+        elif tex[i] == "}" and tex[i - 1:i] != "\\":
+            depth -= 1
+        elif depth == 0 and i > start:
+            found = next((s for s in separators if tex.startswith(s, i)), None)
+            if found is not None and not _is_sign_of(tex, i, start):
+                pieces.append(tex[start:i])
+                pieces.append(found)
+                start = i + len(found)
+                i = start
+                continue
+        i += 1
+    pieces.append(tex[start:])
+    separators_found = [""] + pieces[1::2]
+    return [(sep, piece) for sep, piece in zip(separators_found, pieces[0::2], strict=True)
+            if piece.strip()]
+
+
+def _balanced(tex: str) -> bool:
+    """True when tex's braces pair up (it is one argument, not several)."""
+    depth = 0
+    for i, c in enumerate(tex):
+        if c in "{}" and tex[i - 1:i] != "\\":
+            depth += 1 if c == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _is_sign_of(tex: str, i: int, start: int) -> bool:
+    """True when the text before position i is only a leading minus sign (− A X)."""
+    return tex[start:i].strip() in ("", "-")
+
+
+def _outer_group(tex: str):
+    """(before, inside, after) of the widest \\left( … \\right) of tex, where before
+    and after hold no other group; else None."""
+    open_at = tex.find(r"\left(")
+    before = tex[:open_at].replace(r"\{", "").replace(r"\}", "")
+    if open_at < 0 or before.count("{") != before.count("}"):  # inside \frac{…}: no
+        return None
+    depth, i = 0, open_at
+    while i < len(tex):
+        if tex.startswith(r"\left", i) and not tex[i + 5:i + 6].isalpha():
+            depth += 1
+        elif tex.startswith(r"\right", i) and not tex[i + 6:i + 7].isalpha():
+            depth -= 1
+            if depth == 0:
+                if not tex.startswith(r"\right)", i) or r"\left" in tex[i + 7:]:
+                    return None
+                return tex[:open_at], tex[open_at + 6:i], tex[i + 7:]
+        i += 1
+    return None
 
 
 STAGES["latex"] = latex

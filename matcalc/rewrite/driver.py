@@ -52,17 +52,23 @@ def _fixed_point(expr, ctx):
 def _present(e, ctx, done: dict):
     """The last, presentation pass: a sum of transposed products is written as the
     transpose of a sum, BᵀXᵀ + XᵀBᵀ -> (XB + BX)ᵀ, when that saves at least two nodes
-    (Aᵀ − (X⁻²)ᵀ stays as it is). The fixed point pushes transposes to the leaves, so
+    (Aᵀ − (X⁻²)ᵀ stays as it is), or one for a row, xᵀ − μᵀ -> (x − μ)ᵀ. The fixed
+    point pushes transposes to the leaves, so
     this runs once, after it; `done` memoises it over shared subtrees."""
     if not e.args or isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number)):
         return e
     if e in done:
         return done[e]
     spend("simplifying")
-    out = _rebuild(e, [_present(a, ctx, done) for a in e.args])
+    args = [_present(a, ctx, done) for a in e.args]
+    if isinstance(e, sympy.MatAdd) and any(a is not b for a, b in zip(args, e.args, strict=True)):
+        out = sympy.MatAdd(*args)  # no doit(): it would push (x − μ)ᵀ back into xᵀ − μᵀ
+    else:
+        out = _rebuild(e, args)
     if isinstance(out, sympy.MatAdd) and sum(map(_transposed_factors, out.args)) >= 2:
         candidate = sympy.Transpose(_fixed_point(sympy.Transpose(out), ctx))
-        if size(candidate) <= size(out) - 2:
+        saved = size(out) - size(candidate)
+        if saved >= 2 or (saved == 1 and out.shape[0] == 1):  # rows: (x − μ)ᵀ, not xᵀ − μᵀ
             out = candidate
     done[e] = out
     return out
