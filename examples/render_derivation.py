@@ -2,6 +2,8 @@
 makes the PNG (the image in the README is made by this script).
 
     python examples/render_derivation.py examples/derivation.png
+    python examples/render_derivation.py examples/gp_derivation.png \
+        "K: symmetric n x n; y'*inv(K)*y + logdet(K)" K symmetric
 
 Needs `latex` and `dvipng` (Debian: apt-get install texlive-latex-base dvipng).
 """
@@ -14,8 +16,9 @@ from pathlib import Path
 
 import matcalc
 
-DOCUMENT = r"""\documentclass{article}
+DOCUMENT = r"""\documentclass[10pt]{article}
 \usepackage{amsmath,amssymb}
+\allowdisplaybreaks
 \pagestyle{empty}
 \begin{document}
 %s
@@ -23,10 +26,10 @@ DOCUMENT = r"""\documentclass{article}
 """
 
 
-def render(text: str, variable: str, output: Path) -> None:
+def render(text: str, variable: str, output: Path, symmetric: bool = False) -> None:
     f = matcalc.parse(text)
     X = next(s for s in f.free_symbols if s.name == variable)
-    derivation = matcalc.derive(f, X)
+    derivation = matcalc.derive(f, X, symmetric=symmetric or None)
     print(derivation)
     with tempfile.TemporaryDirectory() as tmp:
         tex = Path(tmp) / "derivation.tex"
@@ -40,9 +43,11 @@ def render(text: str, variable: str, output: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python examples/render_derivation.py OUTPUT.png")
+    if len(sys.argv) not in (2, 4, 5):
+        sys.exit("usage: python examples/render_derivation.py OUTPUT.png [EXPRESSION "
+                 "VARIABLE [symmetric]]")
     missing = [tool for tool in ("latex", "dvipng") if shutil.which(tool) is None]
     if missing:
         sys.exit(f"needs {' and '.join(missing)} (apt-get install texlive-latex-base dvipng)")
-    render("tr(inv(X))", "X", Path(sys.argv[1]))
+    expression, variable = sys.argv[2:4] if len(sys.argv) > 2 else ("tr(inv(X))", "X")
+    render(expression, variable, Path(sys.argv[1]), symmetric=sys.argv[4:] == ["symmetric"])

@@ -137,7 +137,7 @@ class Derivation:
             visible[0] = ("", visible[0][1])  # aligns a short way in: d(…) \\ = …
         # the right-hand sides start after the widest left-hand side (which the measure
         # underestimates: ⇒, \frac, \text)
-        room = COLUMN - 2 - max(run_stage("latex width", lhs) * 5 // 4 for lhs, _ in visible)
+        room = COLUMN - 2 - max(run_stage("latex width", lhs) for lhs, _ in visible)
         if own_line:
             lines = run_stage("latex lines", self.start, width=room)
             rows.append("& " + " \\\\\n &\\quad ".join(lines))
@@ -158,7 +158,7 @@ class Derivation:
 
 #: The width of a line of a derivation, in characters as matcalc.printing.tex.typeset_width
 #: counts them: a 10pt article column holds about 60 beside the left-hand side.
-COLUMN = 50
+COLUMN = 58
 #: The widest d f (typeset characters) that begins the first row; a wider one has its own.
 START_WIDTH = 16
 

@@ -157,10 +157,11 @@ def _latex_of_node(e, printer=None, **options) -> str:
 
 def typeset_width(tex: str) -> int:
     """About how many characters wide tex typesets: a command counts as one symbol (\\det
-    and its kin as three letters, \\quad and ⇒ as two), \\left, \\right, braces, thin
-    spaces and scripts' marks as nothing, a binary operator (+ − = : ⊙ ⊗) as two for the
-    space around it. A measure for breaking lines, not TeX's."""
-    spaced = len(re.findall(r" [-+=:] | \\(odot|otimes|boxtimes|cdot) ", tex))
+    and its kin as three letters, \\quad and ⇒ as two), braces and scripts' marks as
+    nothing, a binary operator (+ − = : ⊙ ⊗) as two for the space around it, \\left,
+    \\right and thin spaces as a third each. A measure for breaking lines, not TeX's."""
+    spaced = len(re.findall(r" [-+=:] | \\(odot|otimes|boxtimes|cdot) ", tex)) \
+        + len(re.findall(r"\\(left|right)(?![A-Za-z])|\\,", tex)) // 3
     tex = re.sub(r"\\(left|right|mathrm|operatorname|mathbf)(?![A-Za-z])|\\[,;!]", "", tex)
     tex = re.sub(r"\\(quad|Rightarrow)(?![A-Za-z])", "xx", tex)
     tex = re.sub(r"\\(det|log|exp|sin|cos|tan|tanh|sinh|cosh|tr)(?![A-Za-z])", "xxx", tex)
