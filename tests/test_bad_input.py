@@ -271,3 +271,13 @@ def test_the_command_line_prints_one_error_and_exits_2(argv, words, capsys):
     assert err.startswith("matcalc: error: ") and "Traceback" not in err
     for w in words:
         assert w in err
+
+
+def test_x_to_the_power_of_a_declared_t_says_how_to_transpose():
+    """X^T is the transpose unless T is declared; then it is a power, and the error where
+    it has no rule says X' is the transpose."""
+    f = matcalc.parse("T: scalar; X^T")
+    X = next(v for v in f.free_symbols if v.name == "X")
+    with pytest.raises(matcalc.NoRuleError, match="X' its transpose"):
+        matcalc.jacobian(f, X)
+    assert matcalc.parse("X^T") == matcalc.parse("X'")

@@ -158,3 +158,11 @@ def test_long_derivations_are_bounded(monkeypatch):
     D = derive(sympy.Trace(X * X.T * X.I * X), X)
     assert any(s.rule == "the remaining rules" for s in D.steps)
     assert D.result == matcalc.grad(sympy.Trace(X * X.T * X.I * X), X)
+
+
+def test_a_scalar_variable_is_named_in_its_rules():
+    """df = g ds ⇒ df/ds = g for a variable s, not a generic t."""
+    f = matcalc.parse("s: scalar; tr(exp(s*A))")
+    s = next(v for v in f.free_symbols if v.name == "s")
+    text = matcalc.derive(f, s).text()
+    assert "df = g ds ⇒ df/ds = g" in text and "dt" not in text

@@ -265,8 +265,8 @@ def _gradient_steps(G, X, dX, previous) -> list[Step]:
     else:
         form = G * dX
         if form != previous:
-            steps.append(Step("collecting dt", form))
-        identification = "df = g dt ⇒ df/dt = g"
+            steps.append(Step(f"collecting d{X.name}", form))
+        identification = f"df = g d{X.name} ⇒ df/d{X.name} = g"
     steps.append(Step("identification", G, formula=identification, lhs="derivative"))
     return steps
 
@@ -276,7 +276,7 @@ def _jacobian_steps(F, X, sym, diag) -> list[Step]:
     J = gradients.jacobian(F, X, symmetric=False)
     kind = ("dF = J : dX ⇒ ∂F/∂X = J" if isinstance(J, FourthOrder)
             else "dF = J dx ⇒ ∂F/∂x = J" if isinstance(X, MatrixSymbol)
-            else "dF = M dt ⇒ dF/dt = M")
+            else f"dF = M d{X.name} ⇒ dF/d{X.name} = M")
     steps = [Step("identification", J, formula=kind, lhs="derivative")]
     structure = "diagonal" if diag else sym
     if structure:

@@ -353,8 +353,10 @@ def d_matpow(e, d):
     A, k = e.args
     constant_exponent(k, e, d)
     if not k.is_Integer:
+        hint = f"; {A}^T is a power because T is declared, {A}' its transpose" \
+            if getattr(k, "name", None) == "T" else ""
         raise NoRuleError(f"no differential rule for the power {e} with a non-integer exponent "
-                          f"{k} (only tr({e}) and det({e}) have one)",
+                          f"{k} (only tr({e}) and det({e}) have one){hint}",
                           construct="matrix power with a non-integer exponent")
     k = int(k)
     if abs(k) > MAX_EXPANDED_POWER:
