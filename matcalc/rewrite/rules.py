@@ -498,21 +498,19 @@ def sigmoid_complement(e, ctx):
                 terms.append(_hadamard_factors(matmul(coeff, hadamard(s, *rest))))
         else:
             terms.append((coeff, factors))
-    merged, used = [], set()
+    pairs = _complementary_pairs(terms)
+    if not pairs:
+        return None
+    merged = []
     for i, (c, fs) in enumerate(terms):
-        if i in used:
-            continue
-        partner = next((j for j in range(i + 1, len(terms)) if j not in used
-                        and _complementary(c, fs, *terms[j])), None)
-        if partner is None:
+        if i in pairs.values():
+            continue  # merged into its partner
+        if i not in pairs:
             merged.append(matmul(c, hadamard(*fs)))
             continue
-        used.add(partner)
         rest = [f for f in fs if _sigmoid_argument(f) is None]
         merged.append(matmul(c, hadamard(*rest)) if rest else
                       matmul(c, sympy.OneMatrix(*e.shape)))
-    if len(merged) == len(e.args) and not used:
-        return None
     new = matadd(merged, tuple(e.shape))
     return new if size(new) < size(e) else None
 
@@ -522,23 +520,23 @@ def _sigmoid_argument(M):
     return M.arg if isinstance(M, Elementwise) and M.function is sigmoid else None
 
 
-def _complementary(c1, fs1, c2, fs2) -> bool:
-    """c M ∘ σ(U) and c M ∘ σ(−U): equal coefficients and factors but one σ, whose
-    arguments are opposite."""
-    if c1 != c2 or len(fs1) != len(fs2):
-        return False
-    s1 = [f for f in fs1 if _sigmoid_argument(f) is not None]
-    s2 = [f for f in fs2 if _sigmoid_argument(f) is not None]
-    for a in s1:
-        for b in s2:
-            if _negate(_sigmoid_argument(a)) == _sigmoid_argument(b):
-                rest1, rest2 = list(fs1), list(fs2)
-                rest1.remove(a)
-                rest2.remove(b)
-                if sorted(rest1, key=sympy.default_sort_key) == \
-                        sorted(rest2, key=sympy.default_sort_key):
-                    return True
-    return False
+def _complementary_pairs(terms) -> dict:
+    """{i: j} for terms i = c M ∘ σ(U) and j = c M ∘ σ(−U), each term in one pair at
+    most, found through a table keyed by the other factors: linear in the terms."""
+    seen: dict = {}  # (c, other factors, U) -> a term c M ∘ σ(U) not yet paired
+    pairs: dict = {}
+    for j, (c, fs) in enumerate(terms):
+        for k, f in enumerate(fs):
+            U = _sigmoid_argument(f)
+            if U is None:
+                continue
+            rest = tuple(sorted(fs[:k] + fs[k + 1:], key=sympy.default_sort_key))
+            i = seen.pop((c, rest, _negate(U)), None)
+            if i is not None:
+                pairs[i] = j
+                break
+            seen.setdefault((c, rest, U), j)
+    return pairs
 
 
 def _is_scalar(e, kind) -> bool:
