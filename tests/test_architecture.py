@@ -96,6 +96,7 @@ ALLOWED = {
     "dimensions": set(),
     "builder": {"core", "dimensions"},
     "parser": {"core", "builder"},
+    "latex_reader": {"core", "builder", "parser"},
 }
 
 
