@@ -170,6 +170,9 @@ def test_logistic_regression_with_0_1_labels_has_the_textbook_gradient(loss):
     H = matcalc.hessian(f, w)
     assert matcalc.text(H) == "Zᵀ diag(σ(Z w) ∘ σ(-Z w)) Z"
     assert matcalc.check(G, w, derivative=H).ok
+    args = sorted(f.free_symbols, key=lambda s: s.name)  # Z, w, y
+    code = matcalc.codegen(f, args, grad=w)  # no σ ∘ σ⁻¹: the residual as it reads
+    assert "**(-1)" not in code and "- y)" in code
 
 
 def test_the_sigmoid_complement_collects_only_opposite_arguments():
