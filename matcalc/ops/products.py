@@ -349,9 +349,12 @@ register(Operator(
 
 def d_matpow(e, d):
     """d(Aᵏ) = Σᵢ Aⁱ dA Aᵏ⁻¹⁻ⁱ (k > 0);  d(A⁻ᵏ) = Σᵢ A⁻ⁱ d(A⁻¹) A⁻⁽ᵏ⁻¹⁻ⁱ⁾
-    The product rule over the k factors of the power."""
+    The product rule over the k factors of the power; for a 1 x 1 A (xᵀx, built with
+    SymPy's sqrt or **) and any constant k, the scalar power rule d(aᵏ) = k aᵏ⁻¹ da."""
     A, k = e.args
     constant_exponent(k, e, d)
+    if tuple(A.shape) == (1, 1) and not k.is_Integer:
+        return matmul(k * sympy.Trace(A) ** (k - 1), d(A))
     if not k.is_Integer:
         hint = f"; {A}^T is a power because T is declared, {A}' its transpose" \
             if getattr(k, "name", None) == "T" else ""

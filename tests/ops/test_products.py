@@ -18,7 +18,18 @@ EXAMPLES = [
     (Trace(R * W) ** 2 + Trace(W.T * R.T), W, {}),                # non-square
     (x.T * A * x, x, {}),                                         # a vector, 1 x 1 result
     (Trace(X * X.T) ** sympy.Rational(1, 2), X, {}),              # rational power
+    (sympy.sqrt(x.T * x), x, {}),                                 # SymPy's sqrt of a 1 x 1
+    (sympy.MatPow(x.T * A * x, sympy.Rational(1, 3)), x, {}),     # a 1 x 1 to a rational
+    (sympy.MatPow(x.T * x, sympy.Rational(-3, 2)), x, {}),        # … and negative power
 ]
+
+
+@pytest.mark.parametrize("f", [sympy.sqrt(x.T * x), sympy.MatPow(x.T * A * x,
+                                                                  sympy.Rational(1, 3))])
+def test_a_real_power_of_a_one_by_one_has_a_hessian(f):
+    """d(aᵏ) = k aᵏ⁻¹ da for a 1 x 1 a, any constant k: the Hessian checks too."""
+    G, H = matcalc.grad(f, x), matcalc.hessian(f, x)
+    assert matcalc.check(f, x, derivative=G).ok and matcalc.check(G, x, derivative=H).ok
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
