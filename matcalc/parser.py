@@ -299,7 +299,7 @@ def _lookalike(char: str) -> str:
     instead = LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char)
     if char in LOOKALIKES or (instead != char and instead.isascii()):
         return f" ({name}); did you mean {instead!r}?"
-    return f" ({name}); names and operators are ASCII"
+    return f" ({name}); not a character of the syntax or of matcalc's printed notation"
 
 
 def _one_of(items) -> str:

@@ -199,7 +199,7 @@ PARSER = [  # (family, text, error class, words)
     ("typographic quote", "x’*x", matcalc.MatcalcSyntaxError, ["QUOTATION MARK", "\"'\""]),
     ("superscript plus", "X⁺", matcalc.MatcalcSyntaxError, ["SUPERSCRIPT PLUS SIGN"]),
     ("full-width parenthesis", "tr（X）", matcalc.MatcalcSyntaxError, ["FULLWIDTH", "'('"]),
-    ("emoji", "tr(X)🙂", matcalc.MatcalcSyntaxError, ["names and operators are ASCII"]),
+    ("emoji", "tr(X)🙂", matcalc.MatcalcSyntaxError, ["not a character of the syntax"]),
     ("NUL", "X\x00", matcalc.MatcalcSyntaxError, ["unexpected character"]),
     ("import", "__import__('os').system('touch pwned')", matcalc.MatcalcSyntaxError,
      ["unexpected character '_'"]),
