@@ -359,11 +359,30 @@ def sympified(obj, what: str = "the argument"):
                               f"{type(obj).__name__} {short(repr(obj))}") from None
 
 
+def matrix_form_of_sum(s):
+    """An index sum in matrix form, by SymPy's converters: Σᵢ Xᵢᵢ -> tr(X), Σᵢⱼ xᵢ Aᵢⱼ xⱼ
+    -> xᵀ A x; the sum itself when they cannot write it (it is then refused by name)."""
+    from sympy.tensor.array.expressions import convert_indexed_to_array
+    from sympy.tensor.array.expressions.from_array_to_matrix import convert_array_to_matrix
+    try:
+        m = convert_array_to_matrix(convert_indexed_to_array(s))
+    except Exception:  # SymPy's converters raise ValueError, NotImplementedError, …
+        return s
+    leftover = (sympy.Sum, sympy.Indexed, sympy.tensor.array.expressions.ArrayContraction,
+                sympy.tensor.array.expressions.ArrayTensorProduct)
+    if not isinstance(m, sympy.Basic) or m.has(*leftover) or (
+            isinstance(m, MatrixExpr) and tuple(m.shape) != (1, 1)):
+        return s
+    return m
+
+
 def normalise(f):
     """f in the node set the rules know: SymPy's f.(A) (ElementwiseApplyFunction) becomes
-    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A, scalars leave
+    matcalc's entrywise functions, DiagonalMatrix(A) becomes I ∘ A, index sums and the
+    element of a 1 x 1 their matrix forms (Σᵢ Xᵢᵢ = tr X, (xᵀAx)[0,0] = tr(xᵀAx)), scalars leave
     Kronecker factors, tr(0) and ‖0‖ are 0. Value unchanged."""
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from sympy.matrices.expressions.matexpr import MatrixElement
 
     def entrywise(e):
         fn = e.function
@@ -373,6 +392,10 @@ def normalise(f):
         return lift(fn(x), x, e.expr)
 
     f = f.replace(lambda e: isinstance(e, ElementwiseApplyFunction), entrywise)
+    if f.has(sympy.Sum):
+        f = f.replace(lambda e: isinstance(e, sympy.Sum), matrix_form_of_sum)
+    f = f.replace(lambda e: isinstance(e, MatrixElement) and tuple(e.parent.shape) ==
+                  (1, 1), lambda e: sympy.Trace(e.parent))  # (xᵀ A x)[0, 0] = tr(xᵀ A x)
     f = f.replace(lambda e: isinstance(e, sympy.MatPow) and e.args[1].is_Integer and
                   isinstance(e.args[0], (sympy.MatPow, sympy.Inverse)),
                   lambda e: matrix_power(*e.args))

@@ -1,8 +1,9 @@
 """The trace and the double dot (matcalc/ops/trace.py)."""
 
 import pytest
-from helpers import A, B, X
-from sympy import Trace
+import sympy
+from helpers import A, B, X, n, x
+from sympy import Sum, Trace
 
 import matcalc
 from matcalc.core.nodes import DoubleDot
@@ -13,6 +14,29 @@ EXAMPLES = [
     (Trace(X ** -2), X, {}),                                      # trace of a power
     (DoubleDot(A, X * X), X, {}),                                 # double dot
 ]
+
+i, j = sympy.symbols("i j", integer=True)
+#: Index input, read in matrix form (SymPy's converters): an element of a 1 x 1 product,
+#: index sums.
+INDEX_FORMS = [
+    ((x.T * A * x)[0, 0], x, "(A + Aᵀ) x"),
+    (Sum(X[i, i], (i, 0, n - 1)), X, "I"),
+    (Sum(x[i, 0] * A[i, j] * x[j, 0], (i, 0, n - 1), (j, 0, n - 1)), x, "(A + Aᵀ) x"),
+    (Sum(X[i, j] ** 2, (i, 0, n - 1), (j, 0, n - 1)), X, "2 X"),
+]
+
+
+@pytest.mark.parametrize(("f", "variable", "expected"), INDEX_FORMS,
+                         ids=[str(f) for f, _, _ in INDEX_FORMS])
+def test_index_input_is_read_in_matrix_form(f, variable, expected):
+    G = matcalc.grad(f, variable)
+    assert matcalc.text(G) == expected
+    assert matcalc.check(f, variable, derivative=G).ok
+
+
+def test_an_index_sum_without_a_matrix_form_is_refused_by_name():
+    with pytest.raises(matcalc.NoRuleError, match="no differential rule for Sum"):
+        matcalc.grad(sympy.sqrt((x.T * x)[0, 0]), x)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
