@@ -44,9 +44,8 @@ GREEK_COMMANDS = {name: name for name in GREEK.values()} | {
 #: Commands and \operatorname names read as functions -> the name matcalc's syntax calls.
 FUNCTIONS = {name: name for name in function_names()
              | {n for n, e in PARSE_ENTRIES.items() if e.arity is not None}} | {
-    "ln": "log", "Tr": "tr", "trace": "tr", "Trace": "tr", "operatorname{tr}": "tr",
-    "Det": "det", "logdet": "logdet", "diag": "diag", "Diag": "diag", "adj": "adj",
-    "sgn": "sign", "sigm": "sigmoid", "vec": "vec"}
+    "ln": "log", "Tr": "tr", "trace": "tr", "Trace": "tr", "Det": "det", "Diag": "diag",
+    "sgn": "sign", "sigm": "sigmoid"}  # and the other spellings papers use
 
 #: Commands that only size delimiters or space things out: skipped.
 _IGNORED = re.compile(r"left|right|[bB]igg?[lrm]?|displaystyle|textstyle|quad|qquad|"

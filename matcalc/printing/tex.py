@@ -234,10 +234,9 @@ def _split_outside_groups(tex: str, separators) -> list:
     \\left…\\right pair and brace (the first piece's separator is "")."""
     pieces, depth, start, i = [], 0, 0, 0
     while i < len(tex):
-        if tex.startswith(r"\left", i) and not tex[i + 5:i + 6].isalpha():
-            depth += 1
-        elif tex.startswith(r"\right", i) and not tex[i + 6:i + 7].isalpha():
-            depth -= 1
+        step = _delimiter(tex, i)
+        if step:
+            depth += step
         elif tex[i] == "{" and tex[i - 1:i] != "\\":
             depth += 1
         elif tex[i] == "}" and tex[i - 1:i] != "\\":
@@ -268,6 +267,15 @@ def _balanced(tex: str) -> bool:
     return depth == 0
 
 
+def _delimiter(tex: str, i: int) -> int:
+    """+1 where tex has \\left at i, −1 where it has \\right, else 0."""
+    if tex.startswith(r"\left", i) and not tex[i + 5:i + 6].isalpha():
+        return 1
+    if tex.startswith(r"\right", i) and not tex[i + 6:i + 7].isalpha():
+        return -1
+    return 0
+
+
 def _is_sign_of(tex: str, i: int, start: int) -> bool:
     """True when the text before position i is only a leading minus sign (− A X)."""
     return tex[start:i].strip() in ("", "-")
@@ -280,17 +288,14 @@ def _outer_group(tex: str):
     before = tex[:open_at].replace(r"\{", "").replace(r"\}", "")
     if open_at < 0 or before.count("{") != before.count("}"):  # inside \frac{…}: no
         return None
-    depth, i = 0, open_at
-    while i < len(tex):
-        if tex.startswith(r"\left", i) and not tex[i + 5:i + 6].isalpha():
-            depth += 1
-        elif tex.startswith(r"\right", i) and not tex[i + 6:i + 7].isalpha():
-            depth -= 1
-            if depth == 0:
-                if not tex.startswith(r"\right)", i) or r"\left" in tex[i + 7:]:
-                    return None
-                return tex[:open_at], tex[open_at + 6:i], tex[i + 7:]
-        i += 1
+    depth = 0
+    for i in range(open_at, len(tex)):
+        step = _delimiter(tex, i)
+        depth += step
+        if step < 0 and depth == 0:  # the \right that closes the first \left(
+            if not tex.startswith(r"\right)", i) or r"\left" in tex[i + 7:]:
+                return None
+            return tex[:open_at], tex[open_at + 6:i], tex[i + 7:]
     return None
 
 
