@@ -7,7 +7,7 @@
 """
 
 from . import ops  # noqa: F401  (registers every operator)
-from .calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct
+from .calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct, StagedProduct
 from .calculus.gradients import differential, grad, hessian, jacobian
 from .calculus.steps import Derivation, Step, derive
 from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcError,
@@ -31,7 +31,8 @@ __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
     "EvaluationError", "ExpressionError", "FourthOrder", "LimitError", "MatcalcError",
     "MatcalcSyntaxError", "NoRuleError", "Norm", "NotScalarError", "OptionError", "ShapeError",
-    "SquareProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError", "Vec", "budget",
+    "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
+    "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
     "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "sigmoid", "simplify",
     "softplus", "syntax", "text",

@@ -29,6 +29,17 @@ def assert_verified(f, var, **kwargs):
     return result.derivative
 
 
+def assert_hessian_verified(f, var, **kwargs):
+    """matcalc's Hessian of f by var agrees with central finite differences of its gradient
+    (itself checked against differences of f by `assert_verified`)."""
+    H = matcalc.hessian(f, var, **kwargs)
+    G = matcalc.grad(f, var, **kwargs)
+    for seed in (0, 1):
+        result = matcalc.check(G, var, derivative=H, seed=seed, **kwargs)
+        assert result.ok, f"Hessian of {f} by {var} {kwargs}: {result} for {matcalc.text(H)}"
+    return H
+
+
 def numeric_values(seed=0, size=3, **overrides):
     """Well-conditioned random values for the shared symbols."""
     rng = np.random.default_rng(seed)

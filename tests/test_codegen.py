@@ -14,7 +14,7 @@ import sympy
 from cookbook import IDENTITIES
 from helpers import A, B, X, a, n, x
 from hypothesis import given
-from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, Trace, log
+from sympy import Determinant, HadamardProduct, MatrixSymbol, OneMatrix, Symbol, Trace, log
 from test_properties import SETTINGS, entrywise_scalars, scalar_combinations
 
 import matcalc
@@ -183,6 +183,28 @@ def test_seed_results_generated(f, var, options, backend):
     args = arguments(f, result)
     assert_same(run(result, args, values, backend), matcalc.evaluate(result, values),
                 f"{f} {backend}")
+
+
+#: Fourth-order results through each stage: G ∘ ·, K ⊗ ·, vec, vec⁻¹ (and 𝕋 around them).
+STAGED = [
+    (HadamardProduct(A, X) * A, X, {}),
+    (A * matcalc.elementwise(sympy.exp, X.T) * X, X, {}),
+    (sympy.KroneckerProduct(A, X * A), X, {}),
+    (matcalc.Vec(A * X.T), X, {}),
+    (matcalc.Unvec(sympy.DiagMatrix(matcalc.Vec(X)) * matcalc.Vec(A), n, n), X, {}),
+    (sympy.DiagMatrix(x) * A, x, {}),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("f, var, options", STAGED, ids=str)
+def test_staged_fourth_order_results_generated(f, var, options, backend):
+    result = matcalc.jacobian(f, var, **options)
+    assert any(isinstance(t, matcalc.StagedProduct) for t in result.terms)
+    values = random_point([f], var, seed=1, dims={"n": 3})
+    args = arguments(f, result)
+    assert_same(run(result, args, {**values, "n": 3}, backend),
+                matcalc.evaluate(result, values), f"{f} {backend}")
 
 
 @SETTINGS

@@ -80,6 +80,29 @@ def test_every_operator_is_checked_against_finite_differences(op):
         f"no example in tests/ops exercises {op.name} ({op.family})"
 
 
+#: Operators that occur in no matrix-valued function of a matrix, and why.
+NOT_IN_JACOBIANS = {"identity": "a constant", "zero matrix": "a constant",
+                    "matrix of ones": "a constant", "number": "a constant",
+                    "scalar symbol": "a constant"}
+
+
+def _is_jacobian_by_a_matrix(f, X) -> bool:
+    return isinstance(f, sympy.MatrixExpr) and tuple(f.shape) != (1, 1) and \
+        isinstance(X, sympy.MatrixSymbol) and X.shape[1] != 1
+
+
+@pytest.mark.parametrize("op", OPERATORS, ids=lambda op: op.name)
+def test_every_operator_has_a_jacobian_by_a_matrix_checked_against_finite_differences(op):
+    """Each family's examples hold matrix-valued functions of a matrix, checked against
+    central differences beside the family (fourth-order results); here: every operator
+    occurs in one of them."""
+    if op.name in NOT_FUNCTIONS or op.name in NOT_IN_JACOBIANS:
+        return
+    assert any(op.name in _operators_in(f) for f, X, _ in EXAMPLES
+               if _is_jacobian_by_a_matrix(f, X)), \
+        f"no Jacobian by a matrix in tests/ops exercises {op.name} ({op.family})"
+
+
 def _round_trip_text(f):
     try:
         return matcalc.syntax(f, declare=True)

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 import sympy
 from helpers import A, B, C, R, W, X, a, assert_verified, n, numeric_values, spd, t, x
-from sympy import Determinant, Identity, Trace
+from sympy import DiagMatrix, Determinant, HadamardPower, HadamardProduct, Identity, Trace
 
 import matcalc
+from matcalc import Unvec, Vec
+from matcalc.core.nodes import kronecker
 
 JACOBIAN_CASES = [
     ("inverse", X.I),
@@ -144,3 +146,79 @@ def test_fourth_order_results_of_different_variables_or_conventions_do_not_add()
     with pytest.raises(matcalc.ExpressionError, match="contract it with @"):
         matcalc.jacobian(X.I, X) * X
     assert sum([matcalc.jacobian(X.I, X)] * 2) == 2 * matcalc.jacobian(X.I, X)
+
+
+# --- staged products: (A ⊠ B) : S : L with S = G ∘ ·, K ⊗ ·, vec, vec⁻¹ --------------------
+
+
+def _total(M):
+    return sympy.OneMatrix(1, M.shape[0]) * M * sympy.OneMatrix(M.shape[1], 1)
+
+
+STAGED = {
+    "entrywise": lambda X, A, x: matcalc.jacobian(HadamardProduct(A, X) * A, X),
+    "entrywise of a transpose": lambda X, A, x: matcalc.jacobian(
+        A * matcalc.elementwise(sympy.exp, X.T) * X, X),
+    "Kronecker": lambda X, A, x: matcalc.jacobian(kronecker(A, X * A), X),
+    "vec": lambda X, A, x: matcalc.jacobian(Vec(A * X.T), X),
+    "vec⁻¹": lambda X, A, x: matcalc.jacobian(Unvec(DiagMatrix(Vec(X)) * Vec(A), 3, 3), X),
+    "diag": lambda X, A, x: matcalc.jacobian(A * DiagMatrix(X * x), X),
+    "by a vector": lambda X, A, x: matcalc.jacobian(DiagMatrix(x) * A, x),
+    "Hessian": lambda X, A, x: matcalc.hessian(
+        _total(matcalc.elementwise(sympy.tanh, A * X)), X),
+    "Hessian, symmetric": lambda X, A, x: matcalc.hessian(
+        _total(matcalc.elementwise(sympy.tanh, A * X)), X, symmetric=True),
+    "Hessian, entries": lambda X, A, x: matcalc.hessian(
+        Trace(HadamardPower(X, 3) * A), X, symmetric="entries"),
+    "Hessian, diagonal": lambda X, A, x: matcalc.hessian(
+        _total(matcalc.elementwise(sympy.exp, X * A)), X, diagonal=True),
+}
+
+
+def _staged_values(H, seed=0):
+    rng = np.random.default_rng(seed)
+    values = {"X": np.eye(3) + 0.3 * rng.standard_normal((3, 3)),
+              "A": rng.standard_normal((3, 3)), "x": rng.standard_normal((3, 1))}
+    if H.projection:  # a symmetric (or diagonal) X
+        values["X"] = values["X"] + values["X"].T
+    return values
+
+
+@pytest.mark.parametrize("name", STAGED)
+def test_staged_results_evaluate_to_their_kronecker_form_and_contract_like_their_arrays(name):
+    """The Kronecker form, 2H − H/2 − H, H : V and W : H of each stage against the
+    evaluated array (J_ijkl V_kl, W_ij J_ijkl)."""
+    X, A, x = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3), \
+        sympy.MatrixSymbol("x", 3, 1)
+    H = STAGED[name](X, A, x)
+    assert any(isinstance(t, matcalc.StagedProduct) for t in H.terms), H
+    values = _staged_values(H)
+    J = matcalc.evaluate(H, values)
+    p, q, r, s = J.shape
+    np.testing.assert_allclose(matcalc.evaluate(H.kronecker(), values),
+                               J.reshape(p * q, r * s, order="F"), atol=1e-10)
+    np.testing.assert_allclose(matcalc.evaluate(2 * H - H / 2 - H, values), J / 2, atol=1e-10)
+    rng = np.random.default_rng(5)
+    V, W = sympy.MatrixSymbol("V", r, s), sympy.MatrixSymbol("W", p, q)
+    values |= {"V": rng.standard_normal((r, s)), "W": rng.standard_normal((p, q))}
+    np.testing.assert_allclose(matcalc.evaluate(H @ V, values),
+                               np.einsum("ijkl,kl->ij", J, values["V"]), atol=1e-10)
+    np.testing.assert_allclose(matcalc.evaluate(W @ H, values),
+                               np.einsum("ij,ijkl->kl", values["W"], J), atol=1e-10)
+
+
+def test_a_staged_product_prints_in_all_three_forms():
+    X, A = sympy.MatrixSymbol("X", 3, 3), sympy.MatrixSymbol("A", 3, 3)
+    J = matcalc.jacobian(matcalc.elementwise(sympy.sin, X) * A, X)
+    assert matcalc.text(J) == "(I ⊠ Aᵀ) : 𝔻(cos(X))"
+    assert matcalc.latex(J) == (r"\left(I \boxtimes A^{\top}\right) : "
+                                r"\mathbb{D}\left(\cos\left(X\right)\right)")
+    assert matcalc.index(J, style="text") == "Σ_n A_nj (cos(X))_in δ_ik δ_nl"
+    assert matcalc.text(J.kronecker()) == "(Aᵀ ⊗ I) diag(vec(cos(X)))"  # vec(M A)
+
+
+def test_entrywise_stages_of_like_terms_add_their_weights():
+    """c (G ∘ L) + c′ (G′ ∘ L) = (c G + c′ G′) ∘ L: one term, the common factor outside."""
+    X = sympy.MatrixSymbol("X", 3, 3)
+    H = matcalc.hessian(_total(HadamardPower(matcalc.elementwise(sympy.sin, X), 2)), X)
+    assert len(H.terms) == 1 and matcalc.text(H).startswith("2 𝔻(")

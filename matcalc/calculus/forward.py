@@ -1,9 +1,13 @@
 """The forward normal form of a matrix-valued differential: D -> terms A dX B, A dXᵀ B, M s.
 
 `linear_terms(D, dX)`: D is linear in dX; returns a list of `DXTerm` (A dX B), `DXTTerm`
-(A dXᵀ B) and `ScalarTerm` (M s, s a scalar linear in dX) whose sum is D, from which
+(A dXᵀ B), `ScalarTerm` (M s, s a scalar linear in dX) and `MapTerm` (A S(L) B: a linear
+map S — G ∘ ·, vec, vec⁻¹, K ⊗ · — applied to another term L) whose sum is D, from which
 `fourth_order` builds fourth-order results. One forward rule per linear node, on the
 `forward` table. It never changes the value of D.
+
+A stage S is an object of the operator family that owns it (matcalc.ops) with the rows
+fourth-order results need; its contract is `fourth_order.Stage`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,70 @@ class ScalarTerm:
     """M·s with s a scalar linear in dX (M constant)."""
     M: MatrixExpr
     s: Expr
+
+
+@dataclass(frozen=True)
+class MapTerm:
+    """A·S(L)·B, or A·S(L)ᵀ·B when `transposed`: the stage S applied to the term L."""
+    A: MatrixExpr
+    stage: object
+    inner: object
+    B: MatrixExpr
+    transposed: bool = False
+
+
+def shape_of(t) -> tuple:
+    """The shape of the matrix a (non-scalar) term stands for."""
+    return (t.A.shape[0], t.B.shape[1])
+
+
+def through(stage, terms) -> list:
+    """S(Σ terms) as terms: S(M s) = S(M) s for a scalar term, I·S(L)·I otherwise (two
+    entrywise stages in a row merge: G ∘ (H ∘ L) = (G ∘ H) ∘ L)."""
+    out = []
+    for t in terms:
+        if isinstance(t, ScalarTerm):
+            out.append(ScalarTerm(stage.apply(t.M), t.s))
+            continue
+        rows, cols = stage.shape(shape_of(t))
+        plain = _identity(t.A) and _identity(t.B)
+        if isinstance(t, MapTerm) and not t.transposed and plain and stage.merged(t):
+            out.append(stage.merged(t))
+        elif isinstance(t, DXTTerm) and plain and stage.transposed() is not None:
+            # S(dXᵀ) = S′(dX)ᵀ: the transposer outside, G ∘ dXᵀ = (Gᵀ ∘ dX)ᵀ
+            dX = DXTerm(sympy.Identity(t.B.shape[0]), sympy.Identity(t.A.shape[0]))
+            out.append(MapTerm(sympy.Identity(rows), stage.transposed(), dX,
+                               sympy.Identity(cols), True))
+        else:
+            out.append(MapTerm(sympy.Identity(rows), stage, t, sympy.Identity(cols)))
+    return out
+
+
+def _identity(M) -> bool:
+    return isinstance(M, sympy.Identity)
+
+
+def _transpose(M):
+    """Mᵀ, an identity kept as it is (so that plain terms stay recognisable)."""
+    return M if isinstance(M, sympy.Identity) else sympy.Transpose(M)
+
+
+def transposed(t):
+    """The term of the transpose: (A dX B)ᵀ = Bᵀ dXᵀ Aᵀ, (A dXᵀ B)ᵀ = Bᵀ dX Aᵀ,
+    (M s)ᵀ = Mᵀ s, (A S(L) B)ᵀ = Bᵀ S′(Lᵀ) Aᵀ where S(L)ᵀ = S′(Lᵀ), else Bᵀ S(L)ᵀ Aᵀ."""
+    if isinstance(t, DXTerm):
+        return DXTTerm(_transpose(t.B), _transpose(t.A))
+    if isinstance(t, DXTTerm):
+        return DXTerm(_transpose(t.B), _transpose(t.A))
+    if isinstance(t, ScalarTerm):
+        return ScalarTerm(_transpose(t.M), t.s)
+    A, B = _transpose(t.B), _transpose(t.A)
+    if t.transposed:
+        return MapTerm(A, t.stage, t.inner, B)
+    stage = t.stage.transposed()
+    if stage is None:
+        return MapTerm(A, t.stage, t.inner, B, True)
+    return MapTerm(A, stage, transposed(t.inner), B)
 
 
 def linear_terms(D, dX) -> list:

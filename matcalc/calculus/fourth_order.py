@@ -8,7 +8,13 @@ Index conventions (stated once, here and in the README):
     (M ⊗ K)_ijkl = M_ij K_kl          dyadic product:  d F = M ⟨K, dX⟩
     (𝕀ₛ)_ijkl    = ½(δ_ik δ_jl + δ_il δ_jk)            symmetric identity
     𝔻_ijkl       = δ_ik δ_jl δ_kl                      diagonal projector: 𝔻 : dX = I ∘ dX
+    (G ∘ L)_ijkl = G_ij L_ijkl                         entrywise: (G ∘ L) : dX = G ∘ (L : dX)
+    D(G)         = G ∘ (I ⊠ I),  D(G)_ijkl = G_ij δ_ik δ_jl    d F = G ∘ dX (so 𝔻 = D(I))
     (P : Q)_ijkl = Σ_mn P_ijmn Q_mnkl
+
+A term is a `SquareProduct`, a `DyadicProduct` or a `StagedProduct` (A ⊠ B) : S : L, a
+linear map S (G ∘ ·, vec, vec⁻¹, K ⊗ ·; see `Stage`) between a square product and a term.
+Each term kind holds its rows (contraction on either side, the Kronecker matrix, value).
 
 `from_linear_terms` turns the forward normal form of dF (matcalc.calculus.forward) into a
 `FourthOrder`; `project` composes it on the right with 𝕀ₛ (symmetric X), 2𝕀ₛ − 𝔻 (the
@@ -20,6 +26,9 @@ reached through its methods.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
 
 import sympy
 from sympy import Expr, MatrixExpr
@@ -28,7 +37,29 @@ from ..core.errors import ExpressionError
 from ..core.nodes import CommutationMatrix, Vec, kronecker, matadd, matmul
 from ..core.registry import run_stage
 from ..rewrite.driver import simplify
-from .forward import DXTerm, DXTTerm
+from .forward import DXTerm, DXTTerm, ScalarTerm
+
+
+class Stage(Protocol):
+    """A linear map S between matrices inside a fourth-order term, defined by the operator
+    family that owns it (G ∘ · in matcalc.ops.entrywise; vec, vec⁻¹ and K ⊗ · in
+    matcalc.ops.kronecker). Rows:
+
+    shape(inner_shape)        the shape of S(M) for M of inner_shape
+    apply(M)                  S(M)
+    pull(W, inner_shape)      the adjoint S*(W): ⟨W, S(M)⟩ = ⟨S*(W), M⟩
+    matrix(inner_shape)       the matrix of S on vec: vec S(M) = matrix · vec M
+    transposed()              S′ with S(M)ᵀ = S′(Mᵀ), or None
+    merged(term)              the forward term S(term) as one MapTerm, or None
+    factors(), with_factors(fs)  its matrices
+    key(), combine(c, other, c_other)  stages with equal keys add: c S + c′ S′ = g S″,
+                              returned as (g, S″)
+    notation(p, inner)        the printed form around the printed inner term
+    index(p, entry, i, j, inner)  the index form at (i, j); inner(a, b) prints the inner
+    evaluate(T, ev, dim)      S on the first two axes of the array T (ev: a matrix's value,
+                              dim: a dimension's)
+    lower(low, T, inner_shape, rs)  the same as code, T the code of the array
+    """
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,42 @@ class SquareProduct:
     B: MatrixExpr
     transposed: bool = False
 
+    def factors(self) -> tuple:
+        return (self.A, self.B)
+
+    def key(self) -> tuple:
+        return (SquareProduct, self.A, self.B, self.transposed)
+
+    def out_shape(self) -> tuple:
+        return (self.A.shape[0], self.B.shape[0])
+
+    def mapped(self, f):
+        (ca, A), (cb, B) = _split_coeff(f(self.A)), _split_coeff(f(self.B))
+        return SquareProduct(self.coeff * ca * cb, A, B, self.transposed)
+
+    def contract(self, V):
+        """(A ⊠ B) : V = A V Bᵀ, ((A ⊠ B) : 𝕋) : V = A Vᵀ Bᵀ (without coeff)"""
+        return matmul(self.A, sympy.Transpose(V) if self.transposed else V,
+                      sympy.Transpose(self.B))
+
+    def pull(self, W):
+        """W : (A ⊠ B) = Aᵀ W B, W : ((A ⊠ B) : 𝕋) = Bᵀ Wᵀ A (without coeff)"""
+        if self.transposed:
+            return matmul(sympy.Transpose(self.B), sympy.Transpose(W), self.A)
+        return matmul(sympy.Transpose(self.A), W, self.B)
+
+    def vec_matrix(self, r, s):
+        """A ⊠ B -> B ⊗ A, (A ⊠ B) : 𝕋 -> (B ⊗ A) K_{r,s}"""
+        kron = kronecker(self.B, self.A)
+        return matmul(kron, CommutationMatrix(r, s)) if self.transposed else kron
+
+    def untransposed(self):
+        return replace(self, transposed=False)
+
+    def evaluate(self, ev, dim, r, s):
+        pattern = "il,jk->ijkl" if self.transposed else "ik,jl->ijkl"
+        return np.einsum(pattern, ev(self.A), ev(self.B))
+
 
 @dataclass(frozen=True)
 class DyadicProduct:
@@ -46,6 +113,118 @@ class DyadicProduct:
     coeff: Expr
     M: MatrixExpr
     K: MatrixExpr
+
+    def factors(self) -> tuple:
+        return (self.M, self.K)
+
+    def key(self) -> tuple:
+        return (DyadicProduct, self.M, self.K)
+
+    def out_shape(self) -> tuple:
+        return tuple(self.M.shape)
+
+    def mapped(self, f):
+        (cm, M), (ck, K) = _split_coeff(f(self.M)), _split_coeff(f(self.K))
+        return DyadicProduct(self.coeff * cm * ck, M, K)
+
+    def contract(self, V):
+        """(M ⊗ K) : V = M ⟨K, V⟩"""
+        return matmul(sympy.Trace(matmul(sympy.Transpose(self.K), V)), self.M)
+
+    def pull(self, W):
+        """W : (M ⊗ K) = ⟨M, W⟩ K"""
+        return matmul(sympy.Trace(matmul(sympy.Transpose(self.M), W)), self.K)
+
+    def vec_matrix(self, r, s):
+        """M ⊗ K -> vec(M) vec(K)ᵀ"""
+        return matmul(Vec(self.M), sympy.Transpose(Vec(self.K)))
+
+    def untransposed(self):
+        return self
+
+    def evaluate(self, ev, dim, r, s):
+        return np.einsum("ij,kl->ijkl", ev(self.M), ev(self.K))
+
+
+@dataclass(frozen=True)
+class StagedProduct:
+    """coeff · (A ⊠ B) : S : L, or coeff · (A ⊠ B) : 𝕋 : S : L when `transposed`: the
+    stage S (a linear map such as G ∘ ·) between the square product A ⊠ B and the term L
+    (a SquareProduct or StagedProduct of coefficient 1). dF = A S(L : dX) Bᵀ.
+    With A, B identities and S = G ∘ ·: G ∘ L, J_ijkl = G_ij L_ijkl."""
+    coeff: Expr
+    A: MatrixExpr
+    B: MatrixExpr
+    stage: object
+    inner: object
+    transposed: bool = False
+
+    def factors(self) -> tuple:
+        return (self.A, self.B, *self.stage.factors(), *self.inner.factors())
+
+    def key(self) -> tuple:
+        return (StagedProduct, self.A, self.B, self.transposed, self.stage.key(),
+                self.inner.key())
+
+    def out_shape(self) -> tuple:
+        return (self.A.shape[0], self.B.shape[0])
+
+    def is_plain(self) -> bool:
+        """True without a square product around the stage (A, B identities, no 𝕋)."""
+        return not self.transposed and isinstance(self.A, sympy.Identity) and \
+            isinstance(self.B, sympy.Identity)
+
+    def mapped(self, f):
+        (ca, A), (cb, B) = _split_coeff(f(self.A)), _split_coeff(f(self.B))
+        inner = self.inner.mapped(f)
+        stage = self.stage.with_factors([f(M) for M in self.stage.factors()])
+        return StagedProduct(self.coeff * ca * cb * inner.coeff, A, B, stage,
+                             replace(inner, coeff=sympy.S.One), self.transposed)
+
+    def _outer(self, M):
+        M = sympy.Transpose(M) if self.transposed else M
+        return matmul(self.A, M, sympy.Transpose(self.B))
+
+    def contract(self, V):
+        """A S(L : V)[ᵀ] Bᵀ"""
+        return self._outer(self.stage.apply(self.inner.contract(V)))
+
+    def pull(self, W):
+        """L*(S*(Aᵀ W B [ᵀ]))"""
+        W = matmul(sympy.Transpose(self.A), W, self.B)
+        if self.transposed:
+            W = sympy.Transpose(W)
+        return self.inner.pull(self.stage.pull(W, self.inner.out_shape()))
+
+    def vec_matrix(self, r, s):
+        """(B ⊗ A) [K] M_S M_L, with M_S the stage's matrix and M_L the inner term's."""
+        shape = self.stage.shape(self.inner.out_shape())
+        parts = [kronecker(self.B, self.A)]
+        if self.transposed:
+            parts.append(CommutationMatrix(*shape))
+        parts += [self.stage.matrix(self.inner.out_shape()), self.inner.vec_matrix(r, s)]
+        return matmul(*parts)
+
+    def untransposed(self):
+        return replace(self, inner=self.inner.untransposed())
+
+    def evaluate(self, ev, dim, r, s):
+        T = self.stage.evaluate(self.inner.evaluate(ev, dim, r, s), ev, dim)
+        if self.transposed:
+            T = T.swapaxes(0, 1)
+        if self.is_plain():
+            return T
+        return np.einsum("im,mnkl,jn->ijkl", ev(self.A), T, ev(self.B))
+
+    def plus(self, other):
+        """self + other for terms of the same key."""
+        if self.stage == other.stage:
+            return replace(self, coeff=self.coeff + other.coeff)
+        coeff, stage = self.stage.combine(self.coeff, other.stage, other.coeff)
+        return replace(self, coeff=coeff, stage=stage)
+
+
+TERMS = (SquareProduct, DyadicProduct, StagedProduct)
 
 
 #: The projections a FourthOrder may be composed with on the right, by name.
@@ -83,16 +262,7 @@ class FourthOrder:
         """∂ vec F / ∂ (vec X)ᵀ: A ⊠ B -> B ⊗ A, (A ⊠ B) : 𝕋 -> (B ⊗ A) K_{r,s},
         M ⊗ K -> vec(M) vec(K)ᵀ; : 𝕀ₛ -> · ½(I + K_{n,n}), : 𝔻 -> · diag(vec I)."""
         p, q, r, s = self.shape
-        parts = []
-        for t in self.terms:
-            if isinstance(t, SquareProduct):
-                kron = kronecker(t.B, t.A)
-                if t.transposed:
-                    kron = matmul(kron, CommutationMatrix(r, s))
-                parts.append(matmul(t.coeff, kron))
-            else:
-                parts.append(matmul(t.coeff, Vec(t.M), sympy.Transpose(Vec(t.K))))
-        J = matadd(parts, (p * q, r * s))
+        J = matadd([matmul(t.coeff, t.vec_matrix(r, s)) for t in self.terms], (p * q, r * s))
         if self.projection:
             J = matmul(J, _projector_matrix(self.projection, r))
         if self.left:
@@ -103,7 +273,7 @@ class FourthOrder:
         """The MatrixSymbols of F, X and every factor."""
         found = set(self.X.atoms(sympy.MatrixSymbol)) | set(self.F.atoms(sympy.MatrixSymbol))
         for t in self.terms:
-            for M in _factors_of(t)[:2]:
+            for M in t.factors():
                 found |= M.atoms(sympy.MatrixSymbol)
         return found
 
@@ -155,35 +325,22 @@ class FourthOrder:
 
     def __matmul__(self, V):
         """J : V = Σ_kl J_ijkl V_kl, the differential dF for dX = V (a matrix of X's shape):
-        (A ⊠ B) : V = A V Bᵀ, ((A ⊠ B) : 𝕋) : V = A Vᵀ Bᵀ, (M ⊗ K) : V = M ⟨K, V⟩."""
+        (A ⊠ B) : V = A V Bᵀ, ((A ⊠ B) : 𝕋) : V = A Vᵀ Bᵀ, (M ⊗ K) : V = M ⟨K, V⟩,
+        (G ∘ L) : V = G ∘ (L : V)."""
         if not isinstance(V, MatrixExpr) or tuple(V.shape) != tuple(self.shape[2:]):
             return NotImplemented
         V = _projected(V, self.projection)
-        parts = []
-        for t in self.terms:
-            if isinstance(t, SquareProduct):
-                middle = sympy.Transpose(V) if t.transposed else V
-                parts.append(matmul(t.coeff, t.A, middle, sympy.Transpose(t.B)))
-            else:
-                parts.append(matmul(t.coeff * sympy.Trace(matmul(sympy.Transpose(t.K), V)),
-                                    t.M))
+        parts = [matmul(t.coeff, t.contract(V)) for t in self.terms]
         return simplify(_projected(matadd(parts, self.shape[:2]), self.left))
 
     def __rmatmul__(self, W):
         """W : J = Σ_ij W_ij J_ijkl, a matrix of X's shape (W of F's shape):
-        W : (A ⊠ B) = Aᵀ W B, W : ((A ⊠ B) : 𝕋) = Bᵀ Wᵀ A, W : (M ⊗ K) = ⟨M, W⟩ K."""
+        W : (A ⊠ B) = Aᵀ W B, W : ((A ⊠ B) : 𝕋) = Bᵀ Wᵀ A, W : (M ⊗ K) = ⟨M, W⟩ K,
+        W : (G ∘ L) = (W ∘ G) : L."""
         if not isinstance(W, MatrixExpr) or tuple(W.shape) != tuple(self.shape[:2]):
             return NotImplemented
         W = _projected(W, self.left)
-        parts = []
-        for t in self.terms:
-            if isinstance(t, SquareProduct):
-                parts.append(matmul(t.coeff, sympy.Transpose(t.B), sympy.Transpose(W), t.A)
-                             if t.transposed else
-                             matmul(t.coeff, sympy.Transpose(t.A), W, t.B))
-            else:
-                parts.append(matmul(t.coeff * sympy.Trace(matmul(sympy.Transpose(t.M), W)),
-                                    t.K))
+        parts = [matmul(t.coeff, t.pull(W)) for t in self.terms]
         return simplify(_projected(matadd(parts, self.shape[2:]), self.projection))
 
     def __str__(self) -> str:
@@ -238,18 +395,29 @@ def _projector_matrix(projection, n):
 def from_linear_terms(terms, F, X, scalar_gradient) -> FourthOrder:
     """The FourthOrder of dF given as the forward normal form `terms` (matcalc.calculus.forward).
 
-    A dX B -> A ⊠ Bᵀ;  A dXᵀ B -> (A ⊠ Bᵀ) : 𝕋;  M s -> M ⊗ ∇s, with
+    A dX B -> A ⊠ Bᵀ;  A dXᵀ B -> (A ⊠ Bᵀ) : 𝕋;  A S(L) B -> (A ⊠ Bᵀ) : S : L;
+    M s -> M ⊗ ∇s, with
     `scalar_gradient(s)` the gradient K of the scalar s, ⟨K, dX⟩ = s.
     """
     out = []
     for t in terms:
-        if isinstance(t, (DXTerm, DXTTerm)):
-            coeff, A = _split_coeff(t.A)
-            out.append(SquareProduct(coeff, A, sympy.Transpose(t.B), isinstance(t, DXTTerm)))
-        else:
+        if isinstance(t, ScalarTerm):
             coeff, M = _split_coeff(t.M)
             out.append(DyadicProduct(coeff, M, scalar_gradient(t.s)))
+        else:
+            out.append(linear_term(t))
     return FourthOrder(tuple(out), (*F.shape, *X.shape), None, F, X)
+
+
+def linear_term(t):
+    """A dX B -> A ⊠ Bᵀ, A dXᵀ B -> (A ⊠ Bᵀ) : 𝕋, A S(L) B -> (A ⊠ Bᵀ) : S : L."""
+    coeff, A = _split_coeff(t.A)
+    B = sympy.Transpose(t.B)
+    if isinstance(t, (DXTerm, DXTTerm)):
+        return SquareProduct(coeff, A, B, isinstance(t, DXTTerm))
+    inner = linear_term(t.inner)
+    return StagedProduct(coeff * inner.coeff, A, B, t.stage,
+                         replace(inner, coeff=sympy.S.One), t.transposed)
 
 
 def _split_coeff(M):
@@ -261,46 +429,30 @@ def _split_coeff(M):
 
 def map_factors(J: FourthOrder, f) -> FourthOrder:
     """J with f applied to every matrix factor (used to simplify them)."""
-    terms = []
-    for t in J.terms:
-        if isinstance(t, SquareProduct):
-            (ca, A), (cb, B) = _split_coeff(f(t.A)), _split_coeff(f(t.B))
-            terms.append(SquareProduct(t.coeff * ca * cb, A, B, t.transposed))
-        else:
-            (cm, M), (ck, K) = _split_coeff(f(t.M)), _split_coeff(f(t.K))
-            terms.append(DyadicProduct(t.coeff * cm * ck, M, K))
-    return replace(J, terms=tuple(terms))
+    return replace(J, terms=tuple(t.mapped(f) for t in J.terms))
 
 
 def collect(J: FourthOrder) -> FourthOrder:
     """Merge terms with equal factors (adding coefficients) and drop zero terms."""
     merged: dict = {}
     for t in J.terms:
-        key = (type(t), *_factors_of(t))
-        merged[key] = merged.get(key, 0) + t.coeff
-    terms = []
-    for (kind, *factors), coeff in merged.items():
-        if coeff == 0 or any(isinstance(f, sympy.ZeroMatrix) for f in factors[:2]):
-            continue
-        if kind is SquareProduct:
-            terms.append(SquareProduct(coeff, factors[0], factors[1], factors[2]))
+        key = t.key()
+        if key not in merged:
+            merged[key] = t
+        elif isinstance(t, StagedProduct):
+            merged[key] = merged[key].plus(t)
         else:
-            terms.append(DyadicProduct(coeff, *factors))
-    return replace(J, terms=tuple(terms))
-
-
-def _factors_of(t):
-    if isinstance(t, SquareProduct):
-        return (t.A, t.B, t.transposed)
-    return (t.M, t.K)
+            merged[key] = replace(t, coeff=merged[key].coeff + t.coeff)
+    terms = tuple(t for t in merged.values() if t.coeff != 0 and not any(
+        isinstance(M, sympy.ZeroMatrix) for M in t.factors()))
+    return replace(J, terms=terms)
 
 
 def project(J: FourthOrder, projection: str) -> FourthOrder:
     """J : 𝕀ₛ, J : (2𝕀ₛ − 𝔻) or J : 𝔻.  Since 𝕋 : 𝕀ₛ = 𝕀ₛ and 𝕋 : 𝔻 = 𝔻, a transposed
     square product loses its 𝕋 under each of them."""
     assert projection in PROJECTIONS, projection
-    terms = tuple(SquareProduct(t.coeff, t.A, t.B, False) if isinstance(t, SquareProduct)
-                  else t for t in J.terms)
+    terms = tuple(t.untransposed() for t in J.terms)
     return collect(replace(J, terms=terms, projection=projection))
 
 

@@ -187,9 +187,10 @@ def jacobian(F, X, *, symmetric=None, diagonal=False):
     if isinstance(X, Symbol):
         return tidy(matadd([matmul(scalar_gradient(t.s), t.M) for t in terms], F.shape))
     if F.shape[1] == 1 and X.shape[1] == 1:
-        return tidy(matadd([_vector_jacobian(t, scalar_gradient) for t in terms],
+        return tidy(matadd([_vector_jacobian(t, scalar_gradient, X.shape[0])
+                            for t in terms],
                            (F.shape[0], X.shape[0])))
-    J = fourth_order.from_linear_terms(terms, F, X, scalar_gradient)
+    J = fourth_order.collect(fourth_order.from_linear_terms(terms, F, X, scalar_gradient))
     J = fourth_order.collect(fourth_order.map_factors(J, tidy))
     if diagonal:
         return fourth_order.project(J, "diagonal")
@@ -229,11 +230,14 @@ def hessian(f, X, *, symmetric=None, diagonal=False):
     return fourth_order.project_left(J, structure) if isinstance(J, fourth_order.FourthOrder) else J
 
 
-def _vector_jacobian(term, scalar_gradient):
+def _vector_jacobian(term, scalar_gradient, rows):
     """∂F_i/∂x_k of one normal-form term: A dx b -> b A (b 1 x 1), a dxᵀ B -> a Bᵀ,
     m s -> m (∇s)ᵀ."""
     if isinstance(term, forward.DXTerm):
         return matmul(as_scalar(term.B), term.A)
     if isinstance(term, forward.DXTTerm):
         return matmul(term.A, sympy.Transpose(term.B))
+    if isinstance(term, forward.MapTerm):  # vec F = F and vec x = x: the Kronecker form
+        t = fourth_order.linear_term(term)
+        return matmul(t.coeff, t.vec_matrix(rows, 1))
     return matmul(term.M, sympy.Transpose(scalar_gradient(term.s)))

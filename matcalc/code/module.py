@@ -30,7 +30,7 @@ never changes JAX's configuration), and `lambdify` runs it in JAX's thread-local
 from __future__ import annotations
 
 import linecache
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import sympy
 from sympy import MatrixExpr, MatrixSymbol, Symbol
@@ -52,7 +52,7 @@ def _roots(obj) -> list:
     if isinstance(obj, FourthOrder):
         out = []
         for t in obj.terms:
-            out += [t.coeff, t.A, t.B] if isinstance(t, SquareProduct) else [t.coeff, t.M, t.K]
+            out += [t.coeff, *t.factors()]
         return out
     return [obj]
 
@@ -260,13 +260,7 @@ class ModuleWriter:
         parts = []
         for t in J.terms:
             c = low.value(t.coeff)
-            if isinstance(t, SquareProduct):
-                spec = "il,jk->ijkl" if t.transposed else "ik,jl->ijkl"
-                A, B = low.dense(low.value(t.A)), low.dense(low.value(t.B))
-            else:
-                spec = "ij,kl->ijkl"
-                A, B = low.dense(low.value(t.M)), low.dense(low.value(t.K))
-            term = Value(self.b.call("einsum", python_literal(spec), A.code, B.code), DENSE)
+            term = Value(self._tensor_term(low, t, J.shape[2:]), DENSE)
             parts.append(scale(c.wrapped(MUL), term) if t.coeff != 1 else term)
         if not parts:
             p, q, r, s = (low.dim(d) for d in J.shape)
@@ -278,6 +272,28 @@ class ModuleWriter:
                 out = Value(f"_project({out.code}, {python_literal(projection)}, {axes})",
                             DENSE)
         return out.code
+
+    def _tensor_term(self, low: Lowering, t, rs) -> str:
+        """The code of one term's array (without its coefficient): an einsum of its two
+        factors; a staged product's stage on its inner term's array, then its square
+        product: Σ_mn A_im S(L)_mnkl B_jn."""
+        def dense(M):
+            return low.dense(low.value(M)).code
+
+        def einsum(spec, *operands):
+            return self.b.call("einsum", python_literal(spec), *operands)
+
+        if isinstance(t, SquareProduct):
+            return einsum("il,jk->ijkl" if t.transposed else "ik,jl->ijkl",
+                          dense(t.A), dense(t.B))
+        if isinstance(t, DyadicProduct):
+            return einsum("ij,kl->ijkl", dense(t.M), dense(t.K))
+        T = t.stage.lower(low, self._tensor_term(low, t.inner, rs), t.inner.out_shape(), rs)
+        if t.transposed:
+            T = einsum("ijkl->jikl", T)
+        if t.is_plain():
+            return T
+        return einsum("im,mnkl,jn->ijkl", dense(t.A), T, dense(t.B))
 
     def preamble(self) -> str:
         """The helper functions the written functions call (recorded in `helper_order`)."""
@@ -305,7 +321,7 @@ def _substituted(obj, subs: dict):
         return obj.xreplace(subs)
     if isinstance(obj, tuple):
         return tuple(_substituted(o, subs) for o in obj)
-    if isinstance(obj, (FourthOrder, SquareProduct, DyadicProduct)):
+    if is_dataclass(obj) and not isinstance(obj, type):  # a FourthOrder, a term, a stage
         return replace(obj, **{f.name: _substituted(getattr(obj, f.name), subs)
                                for f in fields(obj)})
     return obj

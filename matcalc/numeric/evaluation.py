@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 from sympy import MatrixExpr, MatrixSymbol
 
-from ..calculus.fourth_order import FourthOrder, SquareProduct
+from ..calculus.fourth_order import FourthOrder
 from ..core.errors import EvaluationError
 from ..core.limits import MAX_RESULT_DEPTH, bounded, spend
 from ..core.nodes import SymmetricMatrixSymbol, normalise, sympified
@@ -224,13 +224,7 @@ def _ev_fourth_order(J: FourthOrder, env: Env):
     p, q, r, s = (env.dim(d) for d in J.shape)
     out = np.zeros((p, q, r, s))
     for t in J.terms:
-        c = _real(ev(t.coeff, env))
-        if isinstance(t, SquareProduct):
-            A, B = ev(t.A, env), ev(t.B, env)
-            pattern = "il,jk->ijkl" if t.transposed else "ik,jl->ijkl"
-            out += c * np.einsum(pattern, A, B)
-        else:
-            out += c * np.einsum("ij,kl->ijkl", ev(t.M, env), ev(t.K, env))
+        out += _real(ev(t.coeff, env)) * t.evaluate(lambda M: ev(M, env), env.dim, r, s)
     out = _project(out, J.projection, (2, 3))
     return _project(out, J.left, (0, 1))
 

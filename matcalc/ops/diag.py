@@ -4,14 +4,18 @@ matrix's diagonal; and SymPy's DiagonalMatrix(A) = I ∘ A.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import sympy
 
+from ..calculus.forward import MapTerm, ScalarTerm, linear_terms, through
 from ..calculus.pullback import pullback
 from ..code.values import ATOM, DENSE, DIAG, MUL, Value, scale_by
 from ..core.errors import NoRuleError
-from ..core.nodes import is_matrix
+from ..core.nodes import is_matrix, matmul
 from ..core.registry import CALL, INFIX, Operator, ParseEntry, refused, register
+from .entrywise import EntrywiseStage
 
 
 def adj_diag_matrix(D, H, dX):
@@ -41,6 +45,21 @@ def parse_diag(b, t, where):
     return b.typed((t.shape[0], sympy.S.One), lambda: sympy.DiagonalOf(t.build()))
 
 
+def fwd_diag_matrix(D, dX):
+    """diag(l) = I ∘ (l 𝟏ᵀ) for a column l, I ∘ (𝟏 l) for a row"""
+    l = D.args[0]
+    n = D.shape[0]
+    spread = matmul(l, sympy.OneMatrix(1, n)) if l.shape[1] == 1 else \
+        matmul(sympy.OneMatrix(n, 1), l)
+    return through(EntrywiseStage(sympy.Identity(n)), linear_terms(spread, dX))
+
+
+def syntax_diag_matrix(p, e):
+    """diag(v) of a column; of a row r, diag(r') (the syntax's diag reads columns)"""
+    v = e.args[0]
+    return p.call("diag", v if v.shape[1] == 1 else sympy.Transpose(v))
+
+
 def d_diag_matrix(e, d):
     """d diag(v) = diag(dv)   (vector -> diagonal matrix)"""
     return sympy.DiagMatrix(d(e.args[0]))
@@ -48,11 +67,11 @@ def d_diag_matrix(e, d):
 
 register(Operator(
     "diagonal matrix", (sympy.DiagMatrix,), d=d_diag_matrix,
-    rule="diag is linear", adjoint=adj_diag_matrix,
+    rule="diag is linear", adjoint=adj_diag_matrix, forward=fwd_diag_matrix,
     evaluate=lambda e, env: np.diag(env.ev(e.args[0]).ravel()),
     text=lambda p, e: f"diag({p.print(e.args[0])})",
     latex=lambda p, e: rf"\operatorname{{diag}}\left({p.print(e.args[0])}\right)",
-    syntax=lambda p, e: p.call("diag", e.args[0]), lower=lower_diag_matrix,
+    syntax=syntax_diag_matrix, lower=lower_diag_matrix,
     transpose=lambda A, ctx: A if A.args[0].shape[1] == 1 else None,
     parse=(ParseEntry("diag", 1, parse_diag),), binds=CALL))
 
@@ -83,6 +102,19 @@ def lower_diagonal_of(low, e):
     return Value(v.as_column(), DENSE, tuple(e.shape))
 
 
+def fwd_diagonal_of(D, dX):
+    """diag(L) = (I ∘ L) 𝟏   (L square)"""
+    L = D.arg
+    if L.shape[0] != L.shape[1]:
+        raise NoRuleError(f"no Jacobian through the diagonal of the non-square {L} (in {D})",
+                          construct="Jacobian through the diagonal of a non-square matrix")
+    n = L.shape[0]
+    ones = sympy.OneMatrix(n, 1)
+    return [replace(t, B=matmul(t.B, ones)) if isinstance(t, MapTerm) else
+            ScalarTerm(matmul(t.M, ones), t.s)
+            for t in through(EntrywiseStage(sympy.Identity(n)), linear_terms(L, dX))]
+
+
 def d_diagonal_of(e, d):
     """d diag(A) = diag(dA)   (matrix -> vector of its diagonal)"""
     return sympy.DiagonalOf(d(e.arg))
@@ -90,7 +122,7 @@ def d_diagonal_of(e, d):
 
 register(Operator(
     "diagonal", (sympy.DiagonalOf,), d=d_diagonal_of,
-    rule="diag is linear", adjoint=adj_diagonal_of,
+    rule="diag is linear", adjoint=adj_diagonal_of, forward=fwd_diagonal_of,
     evaluate=lambda e, env: np.diag(env.ev(e.arg)).reshape(-1, 1).copy(),
     text=lambda p, e: f"diag({p.print(e.arg)})",
     latex=lambda p, e: rf"\operatorname{{diag}}\left({p.print(e.arg)}\right)",

@@ -8,17 +8,20 @@ differentiated and evaluated by SymPy where it can be, and refused where it cann
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import sympy
 
 from ..calculus.differentiation import depends, product_rule
-from ..calculus.forward import linear_terms
+from ..calculus.forward import linear_terms, through
 from ..calculus.pullback import only_linear_factor, pullback
-from ..code.values import (DENSE, DIAG, EYE, MUL, ONES, SCALAR, ZERO, Value, join_product, power,
-                           scale, scale_by, times)
+from ..code.values import (ATOM, DENSE, DIAG, EYE, MUL, ONES, SCALAR, ZERO, Value, join_product,
+                           power, scale, scale_by, times)
 from ..core import functions
 from ..core.errors import EvaluationError, NoRuleError, ShapeError
-from ..core.nodes import Elementwise, hadamard, hadamard_power, is_one_by_one, lift, matadd, matmul
+from ..core.nodes import (Elementwise, Vec, hadamard, hadamard_power, is_one_by_one, lift, matadd,
+                          matmul)
 from ..core.registry import CALL, INFIX, POSTFIX, Operator, ParseEntry, register
 from ..core.shapes import describe, differ, refuse_matrix_argument
 from .inverse import log_det, lower_log_det
@@ -227,8 +230,8 @@ def adj_hadamard(D, H, dX):
 
 
 def fwd_hadamard(D, dX):
-    """b ∘ l = diag(b) l for columns, l diag(b) for rows (a matrix-valued B ∘ L has no
-    normal form yet)"""
+    """b ∘ l = diag(b) l for columns, l diag(b) for rows; G ∘ L: the stage G ∘ · on the
+    terms of L"""
     i = only_linear_factor(D.args, dX, D)
     others = D.args[:i] + D.args[i + 1:]
     b = others[0] if len(others) == 1 else sympy.HadamardProduct(*others)
@@ -236,10 +239,75 @@ def fwd_hadamard(D, dX):
         return linear_terms(matmul(sympy.DiagMatrix(b), D.args[i]), dX)
     if D.shape[0] == 1:
         return linear_terms(matmul(D.args[i], sympy.DiagMatrix(b)), dX)
-    raise NoRuleError(
-        f"no forward rule for the matrix-valued Hadamard product {D}: derivatives of "
-        "F ∘ G by a matrix are not yet written as fourth-order terms",
-        construct="Jacobian through a matrix-valued Hadamard product")
+    return through(EntrywiseStage(b), linear_terms(D.args[i], dX))
+
+
+@dataclass(frozen=True)
+class EntrywiseStage:
+    """The linear map M ↦ G ∘ M inside a fourth-order term (contract: fourth_order.Stage).
+    vec(G ∘ M) = diag(vec G) vec M; ⟨W, G ∘ M⟩ = ⟨W ∘ G, M⟩; (G ∘ M)ᵀ = Gᵀ ∘ Mᵀ."""
+    G: sympy.MatrixExpr
+
+    def shape(self, inner_shape):
+        return tuple(self.G.shape)
+
+    def apply(self, M):
+        return hadamard(self.G, M)
+
+    def pull(self, W, inner_shape):
+        return hadamard(W, self.G)
+
+    def matrix(self, inner_shape):
+        return sympy.DiagMatrix(Vec(self.G))
+
+    def transposed(self):
+        return EntrywiseStage(sympy.Transpose(self.G))
+
+    def merged(self, t):
+        """G ∘ (H ∘ L) = (G ∘ H) ∘ L"""
+        if isinstance(t.stage, EntrywiseStage):
+            return replace(t, stage=EntrywiseStage(hadamard(self.G, t.stage.G)))
+        return None
+
+    def factors(self):
+        return (self.G,)
+
+    def with_factors(self, factors):
+        return EntrywiseStage(factors[0])
+
+    def key(self):
+        return (EntrywiseStage,)
+
+    def combine(self, c, other, c_other):
+        """c (G ∘ L) + c′ (G′ ∘ L) = g ((c G + c′ G′)/g) ∘ L: (g, the stage), g the greatest
+        common divisor of the rational coefficients (2 (A − 2 B) ∘ L, not (2 A − 4 B) ∘ L)"""
+        G = matadd([matmul(c, self.G), matmul(c_other, other.G)])
+        parts = G.args if isinstance(G, sympy.MatAdd) else (G,)
+        coeffs = [part.as_coeff_mmul()[0] if isinstance(part, sympy.MatMul) else sympy.S.One
+                  for part in parts]
+        if not all(k.is_Rational for k in coeffs):
+            return sympy.S.One, EntrywiseStage(G)
+        g = sympy.gcd_list(coeffs) * (-1 if all(k < 0 for k in coeffs) else 1)
+        return g, EntrywiseStage(matadd([matmul(1 / g, part) for part in parts]))
+
+    def notation(self, p, inner):
+        """G ∘ L, and 𝔻(G) = G ∘ (I ⊠ I) (inner None)"""
+        if inner is None:
+            if isinstance(self.G, sympy.Identity):  # 𝔻(I) = 𝔻
+                return p.TENSOR["diagonal"]
+            return f"{p.TENSOR['diagonal']}{p.parenthesised(p.print(self.G))}"
+        return f"{p.wrap(self.G)} {p.TENSOR['hadamard']} {inner}"
+
+    def index(self, st, entry, i, j, inner):
+        """(G ∘ L)_ijkl = G_ij L_ijkl"""
+        return f"{entry(self.G, i, j, st)} {inner(i, j)}"
+
+    def evaluate(self, T, ev, dim):
+        return ev(self.G)[:, :, None, None] * T
+
+    def lower(self, low, T, inner_shape, rs):
+        G = low.dense(low.value(self.G))
+        return f"{G.wrapped(ATOM)}[:, :, None, None] * {T}"
 
 
 def shape_hadamard(e):

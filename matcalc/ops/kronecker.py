@@ -8,6 +8,8 @@ seeds of outer products it reads x ⊗ l = vec(l xᵀ).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy
 from sympy import MatrixExpr
@@ -18,8 +20,9 @@ from sympy.strategies.traverse import bottom_up
 from sympy.strategies.util import basic_fns
 
 from ..calculus.differentiation import product_rule
-from ..calculus.forward import linear_terms
+from ..calculus.forward import DXTerm, DXTTerm, linear_terms, through
 from ..calculus.pullback import inner, only_linear_factor, pullback
+from ..code.names import python_literal
 from ..code.values import ATOM, DENSE, Value
 from ..core.errors import NoRuleError, ShapeError
 from ..core.nodes import (CommutationMatrix, Kronecker, Unvec, Vec, is_matrix, kronecker, matadd,
@@ -187,9 +190,124 @@ def parse_kronecker(b, L, R, where):
     return b.typed(shape, lambda: kronecker(L.build(), R.build()))
 
 
+def fwd_kronecker(D, dX):
+    """K ⊗ L with one factor L linear in dX: for a column K, (K ⊗ I) L; for a row, L (K ⊗ I);
+    likewise L ⊗ K = (I ⊗ K) L or L (I ⊗ K); otherwise the stage K ⊗ · (· ⊗ K)."""
+    i = only_linear_factor(D.args, dX, D)
+    L = D.args[i]
+    before = _product_of(D.args[:i])
+    after = _product_of(D.args[i + 1:])
+    for K, left in ((after, False), (before, True)):
+        if K is None:
+            continue
+        p, q = L.shape
+        if K.shape[1] == 1:
+            L = matmul(kronecker(K, sympy.Identity(p)) if left else
+                       kronecker(sympy.Identity(p), K), L)
+        elif K.shape[0] == 1:
+            L = matmul(L, kronecker(K, sympy.Identity(q)) if left else
+                       kronecker(sympy.Identity(q), K))
+        else:
+            return _kronecker_stages(L, before, after, dX)
+    return linear_terms(L, dX)
+
+
+def _product_of(factors):
+    """⊗ of the factors: None for none, the factor itself for one."""
+    if not factors:
+        return None
+    return factors[0] if len(factors) == 1 else kronecker(*factors)
+
+
+def _kronecker_stages(L, before, after, dX):
+    terms = linear_terms(L, dX)
+    if after is not None:
+        terms = through(KroneckerStage(after, False), terms)
+    if before is not None:
+        terms = through(KroneckerStage(before, True), terms)
+    return terms
+
+
+@dataclass(frozen=True)
+class KroneckerStage:
+    """The linear map M ↦ K ⊗ M (`left`) or M ↦ M ⊗ K inside a fourth-order term (contract:
+    fourth_order.Stage). For K m x n and M p x q (Magnus & Neudecker, Theorem 3.10):
+    vec(K ⊗ M) = (I_n ⊗ K_{q,m} ⊗ I_p)(vec K ⊗ I_pq) vec M,
+    vec(M ⊗ K) = (I_q ⊗ K_{n,p} ⊗ I_m)(I_pq ⊗ vec K) vec M."""
+    K: MatrixExpr
+    left: bool
+
+    def shape(self, inner_shape):
+        return (self.K.shape[0] * inner_shape[0], self.K.shape[1] * inner_shape[1])
+
+    def apply(self, M):
+        return kronecker(self.K, M) if self.left else kronecker(M, self.K)
+
+    def pull(self, W, inner_shape):
+        """vec⁻¹(Mᵀ vec W), M the matrix of the stage"""
+        return Unvec(matmul(sympy.Transpose(self.matrix(inner_shape)), Vec(W)), *inner_shape)
+
+    def matrix(self, inner_shape):
+        (m, n), (p, q) = self.K.shape, inner_shape
+        eye = sympy.Identity
+        if self.left:
+            return matmul(kronecker(eye(n), CommutationMatrix(q, m), eye(p)),
+                          kronecker(Vec(self.K), eye(p * q)))
+        return matmul(kronecker(eye(q), CommutationMatrix(n, p), eye(m)),
+                      kronecker(eye(p * q), Vec(self.K)))
+
+    def transposed(self):
+        return KroneckerStage(sympy.Transpose(self.K), self.left)
+
+    def merged(self, t):
+        return None
+
+    def factors(self):
+        return (self.K,)
+
+    def with_factors(self, factors):
+        return KroneckerStage(factors[0], self.left)
+
+    def key(self):
+        return (KroneckerStage, self.K, self.left)
+
+    def notation(self, p, inner):
+        inner = inner or p.parenthesised(f"I {p.TENSOR['square']} I")
+        K = p.wrap(self.K)
+        symbol = p.TENSOR["kronecker"]
+        return f"{K} {symbol} {inner}" if self.left else f"{inner} {symbol} {K}"
+
+    def index(self, st, entry, i, j, inner):
+        raise _no_index("a Kronecker product")
+
+    def evaluate(self, T, ev, dim):
+        K = ev(self.K)
+        p, q, r, s = T.shape
+        if self.left:
+            return np.einsum("ab,ijkl->aibjkl", K, T).reshape(
+                K.shape[0] * p, K.shape[1] * q, r, s)
+        return np.einsum("ijkl,ab->iajbkl", T, K).reshape(p * K.shape[0], q * K.shape[1], r, s)
+
+    def lower(self, low, T, inner_shape, rs):
+        K = low.dense(low.value(self.K)).code
+        spec = python_literal("ab,ijkl->aibjkl" if self.left else "ijkl,ab->iajbkl")
+        operands = (K, T) if self.left else (T, K)
+        rows, cols = (low.dim(d) for d in self.shape(inner_shape))
+        r, s = (low.dim(d) for d in rs)
+        return f"{low.b.call('einsum', spec, *operands)}.reshape({rows}, {cols}, {r}, {s})"
+
+
+def _no_index(what: str):
+    return NoRuleError(f"no index notation for a Jacobian through {what}: its entries are at "
+                       "combined indices; use the ⊠ form, or in Python the Kronecker form "
+                       "J.kronecker()",
+                       construct=f"index notation through {what}")
+
+
 register(Operator(
     "Kronecker product", (sympy.KroneckerProduct,), d=d_kronecker,
-    rule="Kronecker product rule", adjoint=adj_kronecker, evaluate=ev_kronecker,
+    rule="Kronecker product rule", adjoint=adj_kronecker, forward=fwd_kronecker,
+    evaluate=ev_kronecker,
     text=lambda p, e: " ⊗ ".join(p.wrap(a) for a in e.args),
     latex=lambda p, e: r" \otimes ".join(p.wrap(a) for a in e.args),
     syntax=syntax_kronecker, lower=lower_kronecker,
@@ -208,11 +326,75 @@ def adj_vec(D, H, dX):
 
 
 def fwd_vec(D, dX):
-    """vec(l) = l for a column vector l"""
-    if D.arg.shape[1] != 1:
-        raise NoRuleError(f"no forward rule for vec of the matrix {D.arg} (in {D})",
-                          construct="Jacobian through vec of a matrix")
-    return linear_terms(D.arg, dX)
+    """vec(l) = l for a column vector l; for a column dx, vec(A dx B) = (Bᵀ ⊗ A) dx and
+    vec(A dxᵀ B) = (Bᵀ ⊗ A) dx; otherwise the stage vec"""
+    if D.arg.shape[1] == 1:
+        return linear_terms(D.arg, dX)
+    terms = linear_terms(D.arg, dX)
+    if dX.shape[1] != 1:
+        return through(VecStage(), terms)
+    out = []
+    for t in terms:
+        if isinstance(t, (DXTerm, DXTTerm)):
+            out.append(DXTerm(kronecker(sympy.Transpose(t.B), t.A), sympy.Identity(1)))
+        else:
+            out += through(VecStage(), [t])
+    return out
+
+
+class _Reshape:
+    """What the stages vec and vec⁻¹ share: no matrices of their own, no transposed form
+    (vec(M)ᵀ is a row: the term keeps a 𝕋), entries at combined indices."""
+
+    def transposed(self):
+        return None
+
+    def merged(self, t):
+        return None
+
+    def factors(self):
+        return ()
+
+    def with_factors(self, factors):
+        return self
+
+
+@dataclass(frozen=True)
+class VecStage(_Reshape):
+    """The linear map M ↦ vec M inside a fourth-order term (contract: fourth_order.Stage):
+    its matrix is the identity, its adjoint vec⁻¹."""
+
+    def shape(self, inner_shape):
+        return (inner_shape[0] * inner_shape[1], sympy.S.One)
+
+    def apply(self, M):
+        return Vec(M)
+
+    def pull(self, W, inner_shape):
+        return unvec_seed(W, *inner_shape)
+
+    def matrix(self, inner_shape):
+        return sympy.Identity(inner_shape[0] * inner_shape[1])
+
+    def key(self):
+        return (VecStage,)
+
+    def notation(self, p, inner):
+        inner = inner or p.parenthesised(f"I {p.TENSOR['square']} I")
+        return f"{p.TENSOR['vec']}{inner}"
+
+    def index(self, st, entry, i, j, inner):
+        raise _no_index("vec")
+
+    def evaluate(self, T, ev, dim):
+        p, q, r, s = T.shape
+        return T.swapaxes(0, 1).reshape(p * q, 1, r, s)
+
+    def lower(self, low, T, inner_shape, rs):
+        rows = low.dim(inner_shape[0] * inner_shape[1])
+        r, s = (low.dim(d) for d in rs)
+        swapped = low.b.call("einsum", python_literal("ijkl->jikl"), T)
+        return f"{swapped}.reshape({rows}, 1, {r}, {s})"
 
 
 def lower_vec(low, e):
@@ -259,8 +441,52 @@ def as_matrix(e, what: str):
 
 
 def fwd_unvec(D, dX):
-    """vec⁻¹(…) as the matrix it reads back (see as_matrix), then its forward terms"""
-    return linear_terms(as_matrix(D, "Jacobian"), dX)
+    """vec⁻¹(…) as the matrix it reads back (see as_matrix), then its forward terms;
+    otherwise the stage vec⁻¹"""
+    M = unvec_seed(D.arg, *D.shape)
+    if not isinstance(M, Unvec):
+        return linear_terms(M, dX)
+    return through(UnvecStage(*D.shape), linear_terms(D.arg, dX))
+
+
+@dataclass(frozen=True)
+class UnvecStage(_Reshape):
+    """The linear map l ↦ vec⁻¹ l (m x n) inside a fourth-order term (contract:
+    fourth_order.Stage): its matrix is the identity, its adjoint vec."""
+    m: object
+    n: object
+
+    def shape(self, inner_shape):
+        return (self.m, self.n)
+
+    def apply(self, M):
+        return Unvec(M, self.m, self.n)
+
+    def pull(self, W, inner_shape):
+        return Vec(W)
+
+    def matrix(self, inner_shape):
+        return sympy.Identity(self.m * self.n)
+
+    def key(self):
+        return (UnvecStage, self.m, self.n)
+
+    def notation(self, p, inner):
+        inner = inner or p.parenthesised(f"I {p.TENSOR['square']} I")
+        return f"{p.TENSOR['unvec']}{inner}"
+
+    def index(self, st, entry, i, j, inner):
+        raise _no_index("vec⁻¹")
+
+    def evaluate(self, T, ev, dim):
+        m, n = dim(self.m), dim(self.n)
+        return T.reshape(n, m, *T.shape[2:]).swapaxes(0, 1)
+
+    def lower(self, low, T, inner_shape, rs):
+        m, n = low.dim(self.m), low.dim(self.n)
+        r, s = (low.dim(d) for d in rs)
+        return low.b.call("einsum", python_literal("ijkl->jikl"),
+                          f"{T}.reshape({n}, {m}, {r}, {s})")
 
 
 def shape_unvec(e):

@@ -16,7 +16,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..calculus.differentiation import constant_exponent, product_rule
-from ..calculus.forward import DXTerm, DXTTerm, ScalarTerm, linear_terms
+from ..calculus.forward import ScalarTerm, linear_terms, through, transposed
 from ..calculus.pullback import inner, only_linear_factor, pullback
 from ..code.lowering import ordered, small_power
 from ..code.values import (ATOM, DENSE, DIAG, EYE, MUL, ONES, POW, SCALAR, ZERO, Value,
@@ -26,6 +26,7 @@ from ..core.nodes import MatrixDifferential, Norm, matadd, matmul, transpose
 from ..core.registry import INFIX, POSTFIX, Operator, register
 from ..core.shapes import describe, differ, refuse_matrix_argument
 from ..numeric.evaluation import real
+from .entrywise import EntrywiseStage
 from .inverse import d_inverse, inverse_value, latex_postfix, text_postfix
 
 #: Largest |k| for which d(Xᵏ) is written out as a sum of k products.
@@ -164,12 +165,28 @@ def fwd_matmul(D, dX):
             and factors[i].args[0].shape[1] == 1:
         return linear_terms(matmul(coeff, *P, sympy.DiagMatrix(matmul(*Q)),
                                    factors[i].args[0]), dX)
+    if isinstance(factors[i], sympy.DiagMatrix) and factors[i].args[0].shape[1] == 1 \
+            and (P or Q):  # diag(l) Q = (l 𝟏ᵀ) ∘ Q,  P diag(l) = P ∘ (𝟏 lᵀ)
+        l = factors[i].args[0]
+        if Q:
+            inner = through(EntrywiseStage(matmul(*Q)),
+                            linear_terms(matmul(l, sympy.OneMatrix(1, Q[-1].shape[1])), dX))
+            return _sandwiched(inner, coeff, P, [])
+        inner = through(EntrywiseStage(matmul(*P)),
+                        linear_terms(matmul(sympy.OneMatrix(P[0].shape[0], 1),
+                                            sympy.Transpose(l)), dX))
+        return _sandwiched(inner, coeff, [], [])
+    return _sandwiched(linear_terms(factors[i], dX), coeff, P, Q)
+
+
+def _sandwiched(terms, coeff, P, Q) -> list:
+    """c P (Σ terms) Q as terms."""
     out = []
-    for t in linear_terms(factors[i], dX):
+    for t in terms:
         if isinstance(t, ScalarTerm):
             out.append(ScalarTerm(matmul(coeff, *P, t.M, *Q), t.s))
         else:
-            out.append(type(t)(matmul(coeff, *P, t.A), matmul(t.B, *Q)))
+            out.append(replace(t, A=matmul(coeff, *P, t.A), B=matmul(t.B, *Q)))
     return out
 
 
@@ -454,16 +471,8 @@ def adj_transpose(D, H, dX):
 
 
 def fwd_transpose(D, dX):
-    """(A dX B)ᵀ = Bᵀ dXᵀ Aᵀ,  (A dXᵀ B)ᵀ = Bᵀ dX Aᵀ,  (M s)ᵀ = Mᵀ s"""
-    out = []
-    for t in linear_terms(D.arg, dX):
-        if isinstance(t, DXTerm):
-            out.append(DXTTerm(sympy.Transpose(t.B), sympy.Transpose(t.A)))
-        elif isinstance(t, DXTTerm):
-            out.append(DXTerm(sympy.Transpose(t.B), sympy.Transpose(t.A)))
-        else:
-            out.append(ScalarTerm(sympy.Transpose(t.M), t.s))
-    return out
+    """(A dX B)ᵀ = Bᵀ dXᵀ Aᵀ,  (A dXᵀ B)ᵀ = Bᵀ dX Aᵀ,  (M s)ᵀ = Mᵀ s, … (forward.transposed)"""
+    return [transposed(t) for t in linear_terms(D.arg, dX)]
 
 
 def lower_transpose(low, e):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..calculus.fourth_order import FourthOrder, SquareProduct
+from ..calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct
 from ..core.errors import OptionError
 from ..core.limits import MAX_RESULT_DEPTH, bounded
 from ..core.registry import STAGES
@@ -45,6 +45,8 @@ def entry(M, a: str, b: str, st: _Style) -> str:
     """(M)_ab with a transposed leaf's indices swapped and δ for the identity."""
     if isinstance(M, sympy.Identity):
         return st.sub(r"\delta" if st.latex else "δ", a, b)
+    if isinstance(M, sympy.OneMatrix):
+        return "1"
     transposed = False
     leaf = M
     if isinstance(leaf, sympy.Transpose):
@@ -63,12 +65,42 @@ def entry(M, a: str, b: str, st: _Style) -> str:
     return st.sub(st.paren(st.printer._print(leaf)), a, b)
 
 
-def _term(t, st: _Style, i="i", j="j", k="k", l="l") -> str:
+#: Summation indices of staged products, in order of use.
+_SUMMED = "mnpqrstuvwabcdefgh"
+
+
+def _term(t, st: _Style, i="i", j="j", k="k", l="l", depth=0) -> str:
+    """t's entry at (i, j, k, l); a staged product (A ⊠ B) : S : L sums over the indices
+    (m, n) of S's output: Σ_mn A_im B_jn S(L)_mnkl (A_in B_jm after 𝕋)."""
     if isinstance(t, SquareProduct):
         if t.transposed:
-            return f"{entry(t.A, i, l, st)} {entry(t.B, j, k, st)}"
-        return f"{entry(t.A, i, k, st)} {entry(t.B, j, l, st)}"
-    return f"{entry(t.M, i, j, st)} {entry(t.K, k, l, st)}"
+            return _product(entry(t.A, i, l, st), entry(t.B, j, k, st))
+        return _product(entry(t.A, i, k, st), entry(t.B, j, l, st))
+    if isinstance(t, DyadicProduct):
+        return _product(entry(t.M, i, j, st), entry(t.K, k, l, st))
+    if t.is_plain():
+        return t.stage.index(st, entry, i, j,
+                             lambda a, b: _term(t.inner, st, a, b, k, l, depth))
+    m, n = _SUMMED[2 * depth: 2 * depth + 2]
+    a, b = (n, m) if t.transposed else (m, n)
+    factors, same = [], {}
+    for M, outer, summed in ((t.A, i, a), (t.B, j, b)):
+        if isinstance(M, sympy.Identity):  # δ: no sum, the index is the outer one
+            same[summed] = outer
+        else:
+            factors.append(entry(M, outer, summed, st))
+    m, n = same.get(m, m), same.get(n, n)
+    body = t.stage.index(st, entry, m, n,
+                         lambda a, b: _term(t.inner, st, a, b, k, l, depth + 1))
+    summed = "".join(x for x in _SUMMED[2 * depth: 2 * depth + 2] if x not in same)
+    total = (rf"\sum_{{{summed}}} " if st.latex else f"Σ_{summed} ") if summed else ""
+    return total + _product(*factors, body)
+
+
+def _product(*factors: str) -> str:
+    """Factors side by side, the entries 1 of a matrix of ones left out."""
+    kept = [f for f in factors if f != "1"]
+    return " ".join(kept) or "1"
 
 
 #: A projection written out on an index pair (a, b): (weight, swap a and b, times δ_ab).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..calculus.fourth_order import SquareProduct
+from ..calculus.fourth_order import DyadicProduct, SquareProduct
 from ..core.limits import spend
 from ..core.registry import CALL, LEAF, POSTFIX, row
 
@@ -128,15 +128,7 @@ class Notation:
         if not J.terms:
             return "0"
         symbol = self.TENSOR
-        parts = []
-        for t in J.terms:
-            if isinstance(t, SquareProduct):
-                body = f"{self.wrap(t.A)} {symbol['square']} {self.wrap(t.B)}"
-                if t.transposed:
-                    body = f"{self.parenthesised(body)} : {symbol['transposer']}"
-            else:
-                body = f"{self.wrap(t.M)} {symbol['dyadic']} {self.wrap(t.K)}"
-            parts.append(self.with_coefficient(t.coeff, body))
+        parts = [self.with_coefficient(t.coeff, self._tensor_term(t)) for t in J.terms]
         s = " + ".join(parts).replace("+ - ", "- ").replace("+ -", "- ")
         if (J.projection or J.left) and (len(parts) > 1 or (J.left and s.startswith("-"))):
             s = self.parenthesised(s)
@@ -146,8 +138,37 @@ class Notation:
             s = f"{symbol[J.left]} : {s}"
         return s
 
+    def _tensor_term(self, t) -> str:
+        """One term without its coefficient: A ⊠ B, (A ⊠ B) : 𝕋, M ⊗ K, and a staged
+        product (A ⊠ B) : S(L) with the stage's own notation (G ∘ L, 𝔻(G) for G ∘ (I ⊠ I))."""
+        symbol = self.TENSOR
+        if isinstance(t, SquareProduct):
+            body = f"{self.wrap(t.A)} {symbol['square']} {self.wrap(t.B)}"
+            return f"{self.parenthesised(body)} : {symbol['transposer']}" if t.transposed \
+                else body
+        if isinstance(t, DyadicProduct):
+            return f"{self.wrap(t.M)} {symbol['dyadic']} {self.wrap(t.K)}"
+        inner = t.inner
+        atomic = isinstance(inner, SquareProduct) and not inner.transposed and \
+            _is_identity(inner.A) and _is_identity(inner.B)
+        body = t.stage.notation(self, None if atomic else
+                                self.parenthesised(self._tensor_term(inner)))
+        if t.is_plain():
+            return body
+        outer = []
+        if not (_is_identity(t.A) and _is_identity(t.B)):
+            outer.append(self.parenthesised(
+                f"{self.wrap(t.A)} {symbol['square']} {self.wrap(t.B)}"))
+        if t.transposed:
+            outer.append(symbol["transposer"])
+        return " : ".join([*outer, body if atomic else self.parenthesised(body)])
+
     binds = staticmethod(binds)
     is_scalar_of_one_by_one = staticmethod(is_scalar_of_one_by_one)
     is_negative = staticmethod(is_negative)
     ordered_terms = staticmethod(ordered_terms)
     written_after_d = staticmethod(written_after_d)
+
+
+def _is_identity(M) -> bool:
+    return isinstance(M, sympy.Identity)

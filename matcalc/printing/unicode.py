@@ -32,7 +32,8 @@ class TextPrinter(Notation, StrPrinter):
 
     style = "text"
     TENSOR = {"square": "⊠", "dyadic": "⊗", "transposer": "𝕋", "symmetric": "𝕀ₛ",
-              "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻"}
+              "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻", "hadamard": "∘", "kronecker": "⊗",
+              "vec": "vec", "unvec": "vec⁻¹"}
 
     @staticmethod
     def parenthesised(s: str) -> str:

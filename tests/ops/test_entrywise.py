@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 import sympy
-from helpers import A, B, X, a, assert_verified, b, m, n, t, x
+from helpers import A, B, R, W, X, a, assert_hessian_verified, assert_verified, b, m, n, t, x
 from sympy import HadamardPower, HadamardProduct, OneMatrix, Trace, exp, log
 
 import matcalc
@@ -36,6 +36,7 @@ EXAMPLES = [
     (Trace(HadamardPower(X, 3) * A), X, {}),                      # Hadamard power
     (HadamardProduct(a, x), x, {}),                               # its Jacobian (vectors)
     (elementwise(sympy.exp, x), x, {}),                           # entrywise Jacobian
+    (sympy.exp(Trace(A * X)) * B, X, {}),                         # a Jacobian through exp
 ]
 
 
@@ -224,9 +225,74 @@ def test_scalar_function_of_a_matrix_is_rejected_with_a_hint():
         matcalc.grad(sympy.exp(X), X)
 
 
-def test_matrix_valued_hadamard_jacobian_by_a_matrix_is_not_yet_supported():
-    with pytest.raises(matcalc.NoRuleError, match="Hadamard"):
-        matcalc.jacobian(HadamardProduct(A, X), X)
+# --- Jacobians and Hessians by a matrix: the fourth-order term G ∘ L ---------------------
+
+
+def test_a_jacobian_through_a_hadamard_product_is_diagonal():
+    """d(A ∘ X) = A ∘ dX: J = 𝔻(A), J_ijkl = A_ij δ_ik δ_jl."""
+    J = assert_verified(HadamardProduct(A, X), X)
+    assert matcalc.text(J) == "𝔻(A)"
+    assert matcalc.index(J, style="text") == "A_ij δ_ik δ_jl"
+    assert matcalc.latex(J) == r"\mathbb{D}\left(A\right)"
+
+
+@pytest.mark.parametrize("f", FUNCTIONS, ids=FUNCTION_IDS)
+def test_each_function_has_a_jacobian_and_a_hessian_by_a_matrix(f):
+    """f(U) by X is f′(U) ∘ (dU); 𝟏ᵀ f(U) 𝟏 has the Hessian through f″, both checked by
+    finite differences (U = A X B, mapped into f's domain)."""
+    U = _entrywise_inside_domain(f, A * X * B)
+    assert_verified(elementwise(f.sympy, U), X)
+    assert_hessian_verified(total(elementwise(f.sympy, U)), X)
+
+
+def test_the_hessian_of_the_sum_of_exp_is_diagonal():
+    H = assert_hessian_verified(total(elementwise(sympy.exp, X)), X)
+    assert matcalc.text(H) == "𝔻(exp(X))"
+
+
+def test_the_hessian_of_a_network_layer_loss_is_one_staged_term():
+    """f = ‖tanh(W Z) − Y‖²_F by W: one term (I ⊠ Z) : (G ∘ (I ⊠ Zᵀ)), no index soup."""
+    Z, Y = sympy.MatrixSymbol("Z", m, n), sympy.MatrixSymbol("Y", n, n)
+    f = total(HadamardPower(elementwise(sympy.tanh, W * Z) - Y, 2))
+    H = assert_hessian_verified(f, W)
+    assert len(H.terms) == 1 and matcalc.text(H).startswith("2 (I ⊠ Z) : ((")
+    assert matcalc.text(H).endswith(" ∘ (I ⊠ Zᵀ))")
+
+
+JACOBIAN_EXAMPLES = [
+    (HadamardProduct(X, A * X), X, {}),                           # product rule
+    (HadamardPower(X, 3), X, {}),                                 # Hadamard power
+    (HadamardProduct(A, HadamardPower(OneMatrix(n, n) + HadamardProduct(X, X), -1)), X,
+     {}),                                                         # Hadamard quotient
+    (A * elementwise(sympy.exp, X.T) * B, X, {}),                 # a transposed argument
+    (elementwise(sympy.sin, X) * W, X, {}),                       # a product after it
+    (elementwise(sympy.tanh, W * R), W, {}),                      # a network layer
+    (HadamardProduct(elementwise(sympy.cos, X), X.T), X, {}),     # both factors vary
+    (elementwise(sympy.exp, x * a.T + A), x, {}),                 # by a vector
+]
+EXAMPLES += JACOBIAN_EXAMPLES
+
+
+@pytest.mark.parametrize("example", JACOBIAN_EXAMPLES, ids=example_id)
+def test_jacobians_by_a_matrix_through_entrywise_operations(example):
+    check_example(example)
+    if example[1] == X:  # and by a symmetric X: J : 𝕀ₛ
+        check_example((example[0], X, {"symmetric": True}))
+
+
+HESSIAN_EXAMPLES = [
+    total(HadamardProduct(X, X * A)),
+    Trace(A * HadamardPower(X, 3)),
+    total(elementwise(sympy.log, OneMatrix(n, n) + HadamardProduct(X, X))),
+    total(HadamardProduct(elementwise(sympy.sin, X), elementwise(sympy.cos, X.T))),
+    Trace(elementwise(sympy.tanh, A * X) * elementwise(sympy.tanh, A * X).T),
+]
+
+
+@pytest.mark.parametrize("f", HESSIAN_EXAMPLES, ids=str)
+def test_hessians_by_a_matrix_through_entrywise_operations(f):
+    assert_hessian_verified(f, X)
+    assert_hessian_verified(f, X, symmetric=True)
 
 
 def test_evaluate_and_check_accept_sympy_applyfunc():

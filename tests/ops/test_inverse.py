@@ -15,6 +15,7 @@ EXAMPLES = [
     (Determinant(X ** 3) + Determinant(X.T) ** 2, X, {}),         # det of powers
     (Trace(Adjugate(X) * A), X, {}),                              # adjugate
     (Adjugate(X), X, {}),                                         # Jacobian of adj
+    (Determinant(X) * X.I * A, X, {}),                            # … through det
 ]
 
 

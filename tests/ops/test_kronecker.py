@@ -2,7 +2,7 @@
 
 import pytest
 import sympy
-from helpers import A, B, C, X, assert_verified, b, n, x
+from helpers import A, B, C, X, assert_hessian_verified, assert_verified, b, n, x
 from sympy import KroneckerProduct, Trace
 
 import matcalc
@@ -23,10 +23,47 @@ def test_kronecker_examples_match_finite_differences(example):
     check_example(example)
 
 
-def test_a_jacobian_through_a_kronecker_product_is_refused_by_name():
-    import matcalc
-    with pytest.raises(matcalc.NoRuleError, match="Kronecker product"):
-        matcalc.jacobian(kronecker(A, X), X)
+# --- Jacobians by a matrix: the stages K ⊗ ·, · ⊗ K, vec and vec⁻¹ ---------------------
+
+JACOBIAN_EXAMPLES = [
+    (kronecker(A, X), X, {}),                                     # K ⊗ X
+    (kronecker(X, X), X, {}),                                     # both factors vary
+    (kronecker(A, X * B, C), X, {}),                              # a factor in the middle
+    (kronecker(A, X).T * kronecker(B, C), X, {}),                 # transposed, then a product
+    (kronecker(b, X * A), X, {}),                                 # a column factor: (b ⊗ I) X A
+    (kronecker(X, b.T), X, {}),                                   # a row factor: X (I ⊗ bᵀ)
+    (Vec(A * X * B), X, {}),                                      # vec of a matrix
+    (Vec(X).T * kronecker(A, B), X, {}),                          # a row of vec
+    (Unvec(Vec(X * A) + kronecker(A, B) * Vec(X.T), n, n), X, {}),  # vec⁻¹ it reads back
+    (Unvec(kronecker(A, B) * Vec(X) + kronecker(X, A) * Vec(B), n, n), X,
+     {}),                                                          # vec⁻¹ of another column
+    (Vec(x * b.T), x, {}),                                        # vec by a vector
+    (Unvec(CommutationMatrix(n, n) * Vec(X * A), n, n), X, {}),   # K vec(L) = vec(Lᵀ)
+]
+EXAMPLES += JACOBIAN_EXAMPLES
+
+
+@pytest.mark.parametrize("example", JACOBIAN_EXAMPLES, ids=example_id)
+def test_jacobians_by_a_matrix_through_kronecker_products_and_vec(example):
+    check_example(example)
+
+
+def test_a_kronecker_jacobian_prints_as_a_stage():
+    assert matcalc.text(matcalc.jacobian(kronecker(A, X), X)) == "A ⊗ (I ⊠ I)"
+    assert matcalc.text(matcalc.jacobian(Vec(A * X * B), X)) == "vec(A ⊠ Bᵀ)"
+
+
+def test_index_notation_through_a_reshape_is_refused_by_name():
+    J = matcalc.jacobian(kronecker(A, X), X)
+    with pytest.raises(matcalc.NoRuleError, match="index notation .* Kronecker product"):
+        matcalc.index(J)
+
+
+@pytest.mark.parametrize("f", [Trace(kronecker(X, X) * kronecker(A, B)),
+                               Trace(Vec(X * X).T * kronecker(A, B) * Vec(X)),
+                               Trace(Unvec(kronecker(X, A) * Vec(B), n, n) * X)], ids=str)
+def test_hessians_by_a_matrix_through_kronecker_products_and_vec(f):
+    assert_hessian_verified(f, X)
 
 
 # --- moved from tests/test_entrywise.py -----------------------------------------------

@@ -12,6 +12,7 @@ EXAMPLES = [
     (Norm(X), X, {}),                                             # Frobenius norm
     (Norm(A * x) ** 2 + Norm(x), x, {}),                          # Euclidean norm
     (Norm(W) * Trace(X), W, {}),                                  # non-square
+    (Norm(X) * A * X, X, {}),                                     # a Jacobian through it
 ]
 
 

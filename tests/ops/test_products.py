@@ -21,6 +21,7 @@ EXAMPLES = [
     (sympy.sqrt(x.T * x), x, {}),                                 # SymPy's sqrt of a 1 x 1
     (sympy.MatPow(x.T * A * x, sympy.Rational(1, 3)), x, {}),     # a 1 x 1 to a rational
     (sympy.MatPow(x.T * x, sympy.Rational(-3, 2)), x, {}),        # … and negative power
+    ((Trace(X) ** 2 + Trace(A * X) * Trace(X)) * B, X, {}),       # a Jacobian through scalars
 ]
 
 

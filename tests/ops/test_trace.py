@@ -13,6 +13,7 @@ EXAMPLES = [
     (Trace(A * X * B), X, {}),                                    # trace
     (Trace(X ** -2), X, {}),                                      # trace of a power
     (DoubleDot(A, X * X), X, {}),                                 # double dot
+    (DoubleDot(A, X) * X + Trace(X * B) * A, X, {}),              # Jacobians through them
 ]
 
 i, j = sympy.symbols("i j", integer=True)
