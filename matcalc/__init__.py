@@ -13,7 +13,7 @@ from .calculus.steps import Derivation, Step, derive
 from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcError,
                           MatcalcSyntaxError, NoRuleError, NotScalarError, OptionError, ShapeError,
                           VariableError)
-from .core.functions import sigmoid, softplus
+from .core.functions import relu, sigmoid, softplus, step
 from .core.limits import Budget, budget
 from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
                          elementwise)
@@ -34,6 +34,6 @@ __all__ = [
     "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
     "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
-    "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "sigmoid", "simplify",
-    "softplus", "syntax", "text",
+    "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "relu", "sigmoid",
+    "simplify", "softplus", "step", "syntax", "text",
 ]

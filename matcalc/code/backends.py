@@ -63,7 +63,7 @@ class NumPyBackend:
         return entry.code[self.name] if entry is not None else None
 
     def helpers(self) -> dict:
-        return functions.NUMPY_HELPERS
+        return functions.HELPERS[self.name]
 
     def preconditions(self, function: str) -> list[str]:
         """Lines that refuse to run where results could not match NumPy's float64."""
@@ -95,9 +95,6 @@ class JaxBackend(NumPyBackend):
         return ["if jax.dtypes.canonicalize_dtype(jnp.float64) != jnp.float64:",
                 f"    raise RuntimeError({python_literal(message)})"]
 
-    def helpers(self):
-        return {}
-
 
 class TorchBackend(NumPyBackend):
     name = "torch"
@@ -114,9 +111,6 @@ class TorchBackend(NumPyBackend):
 
     def scalar_arg(self, x):
         return self.asarray(x)
-
-    def helpers(self):
-        return {}
 
 
 BACKENDS = {"numpy": NumPyBackend(), "jax": JaxBackend(), "torch": TorchBackend()}

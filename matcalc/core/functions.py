@@ -6,7 +6,12 @@ and `latex`, the input-syntax printer `name`, the differential rule `derivative`
 evaluation `numpy` and `domain`, code generation `code`. `lookup(f)` finds the entry of a
 SymPy function class, `by_name(s)` the entry of a name in the input syntax.
 
-sigmoid and softplus, which SymPy lacks, are defined here as SymPy functions.
+sigmoid, softplus, relu and step, which SymPy lacks, are defined here as SymPy functions;
+applied to a matrix they act entry by entry (relu(X) is the entrywise relu of X).
+
+Kinks: abs, sign, relu and step are not differentiable at 0; their derivative there is
+taken as 0 (abs′ = sign, relu′ = step, sign′ = step′ = 0, with sign(0) = step(0) = 0), and
+`check` draws its random points away from the kinks.
 """
 
 from __future__ import annotations
@@ -20,7 +25,17 @@ import sympy
 from .registry import InMatcalcNotation
 
 
-class sigmoid(InMatcalcNotation, sympy.Function):  # noqa: N801  (named like SymPy's own functions)
+class EntrywiseOnMatrices:
+    """Mixin of the table's own functions: f(X) of a matrix X is f applied entry by entry."""
+
+    def __new__(cls, *args, **options):
+        if len(args) == 1 and isinstance(args[0], sympy.MatrixExpr):
+            from .nodes import elementwise
+            return elementwise(cls, args[0])
+        return super().__new__(cls, *args, **options)
+
+
+class sigmoid(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N801  (named like SymPy's)
     """σ(x) = 1/(1 + e⁻ˣ);  σ′(x) = σ(x)(1 − σ(x)) = σ(x) σ(−x)."""
 
     def fdiff(self, argindex=1):
@@ -40,7 +55,7 @@ class sigmoid(InMatcalcNotation, sympy.Function):  # noqa: N801  (named like Sym
         return self.args[0].is_real
 
 
-class softplus(InMatcalcNotation, sympy.Function):  # noqa: N801
+class softplus(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N801
     """softplus(x) = log(1 + eˣ);  softplus′(x) = σ(x)."""
 
     def fdiff(self, argindex=1):
@@ -50,6 +65,49 @@ class softplus(InMatcalcNotation, sympy.Function):  # noqa: N801
         return sympy.log(1 + sympy.exp(x))
 
     def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class relu(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N801
+    """relu(x) = max(x, 0);  relu′(x) = step(x) (taken as 0 at the kink x = 0)."""
+
+    def fdiff(self, argindex=1):
+        return step(self.args[0])
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_nonnegative:
+            return x
+        if x.is_nonpositive:
+            return sympy.S.Zero
+        return None
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_nonnegative(self):
+        return self.args[0].is_real
+
+
+class step(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N801
+    """step(x) = 1 for x > 0, 0 for x ≤ 0 (the Heaviside step with step(0) = 0);
+    step′(x) = 0 (taken as 0 at the kink x = 0 too)."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_positive:
+            return sympy.S.One
+        if x.is_nonpositive:
+            return sympy.S.Zero
+        return None
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_nonnegative(self):
         return self.args[0].is_real
 
 
@@ -78,6 +136,8 @@ class ScalarFunction:
     latex_scalar: LaTeX of f(u) for a scalar u where papers write it otherwise (e^{u}).
     domain: where f is real (None: everywhere).
     nonnegative: f(x) ≥ 0 for every x (lets code use BᵀB for Mᵀ diag(f) M).
+    kink: f is not differentiable at 0 (its derivative there is taken as 0; `check` keeps
+    its arguments away from 0).
     """
     name: str
     sympy: Callable
@@ -90,6 +150,7 @@ class ScalarFunction:
     latex_scalar: str | None = None
     domain: Domain | None = None
     nonnegative: bool = False
+    kink: bool = False
 
 
 def _sigmoid(x):
@@ -99,6 +160,15 @@ def _sigmoid(x):
 
 def _softplus(x):
     return np.logaddexp(0, x)
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _step(x):
+    """1 where x > 0, else 0 (step(0) = 0)."""
+    return np.heaviside(x, 0.0)
 
 
 def _same(name: str, numpy_name: str | None = None, torch_name: str | None = None) -> dict:
@@ -155,16 +225,31 @@ FUNCTIONS: tuple = (
                     "torch": "torch.nn.functional.softplus"},
                    _call("softplus"), _operatorname("softplus"), nonnegative=True),
     ScalarFunction("abs", sympy.Abs, lambda x: sympy.sign(x), np.abs, _same("abs"),
-                   "|{}|", r"\left|{}\right|", nonnegative=True),
+                   "|{}|", r"\left|{}\right|", nonnegative=True, kink=True),
     ScalarFunction("sign", sympy.sign, lambda x: sympy.S.Zero, np.sign, _same("sign"),
-                   _call("sign"), _operatorname("sign")),
+                   _call("sign"), _operatorname("sign"), kink=True),
+    ScalarFunction("relu", relu, lambda x: step(x), _relu,
+                   {"numpy": "_relu", "jax": "jax.nn.relu", "torch": "torch.relu"},
+                   _call("relu"), _operatorname("relu"), nonnegative=True, kink=True),
+    ScalarFunction("step", step, lambda x: sympy.S.Zero, _step,
+                   {"numpy": "_step", "jax": "_step", "torch": "_step"},
+                   _call("step"), _operatorname("step"), nonnegative=True, kink=True),
 )
 
-#: Helper functions generated code defines for NumPy (name -> source).
-NUMPY_HELPERS = {
-    "_sigmoid": 'def _sigmoid(x):\n    """σ(x) = 1/(1 + e⁻ˣ) without overflow."""\n'
-                "    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))\n",
-    "_softplus": "def _softplus(x):\n    return np.logaddexp(0.0, x)\n",
+#: Helper functions generated code defines, by backend (name -> source).
+HELPERS = {
+    "numpy": {
+        "_sigmoid": 'def _sigmoid(x):\n    """σ(x) = 1/(1 + e⁻ˣ) without overflow."""\n'
+                    "    return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))\n",
+        "_softplus": "def _softplus(x):\n    return np.logaddexp(0.0, x)\n",
+        "_relu": "def _relu(x):\n    return np.maximum(x, 0.0)\n",
+        "_step": 'def _step(x):\n    """1 where x > 0, else 0."""\n'
+                 "    return np.heaviside(x, 0.0)\n",
+    },
+    "jax": {"_step": 'def _step(x):\n    """1 where x > 0, else 0."""\n'
+                     "    return jnp.heaviside(x, 0.0)\n"},
+    "torch": {"_step": 'def _step(x):\n    """1 where x > 0, else 0."""\n'
+                       "    return (x > 0).to(torch.float64)\n"},
 }
 
 _BY_SYMPY = {f.sympy: f for f in FUNCTIONS}

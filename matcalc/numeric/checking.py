@@ -25,7 +25,8 @@ from ..calculus.gradients import grad, jacobian, variable
 from ..calculus.symmetric import convention
 from ..core.errors import EvaluationError, ShapeError, VariableError
 from ..core.limits import bounded
-from ..core.nodes import MatrixDifferential, is_symmetric_symbol, sympified
+from ..core import functions
+from ..core.nodes import Elementwise, MatrixDifferential, is_symmetric_symbol, sympified
 from .evaluation import dimension_size, evaluate, matrix_value
 
 #: Sizes given to symbolic dimensions, in order of their names (distinct, to catch
@@ -71,6 +72,8 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     values: fixed values for some symbols (name -> array); the rest are random.
     dims: sizes for symbolic dimensions (name or Symbol -> int).
     seed, eps, tolerance: random seed, step, and relative tolerance.
+    The random values keep the arguments of abs, sign, relu and step away from 0, their
+    kink, where the derivative is taken as 0 and differences would straddle the kink.
 
     >>> import sympy
     >>> from matcalc import check
@@ -89,14 +92,52 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     if derivative is None:
         derive = jacobian if _is_matrix_valued(f) else grad
         derivative = derive(f, X, symmetric=mode, diagonal=diagonal)
-    point = random_point([f, derivative, X], X, symmetric=mode, diagonal=diagonal,
-                         values=values, dims=dims, seed=seed)
+    kinks = _kink_arguments(f)
+    for draw in range(KINK_DRAWS if kinks else 1):
+        point = random_point([f, derivative, X], X, symmetric=mode, diagonal=diagonal,
+                             values=values, dims=dims, seed=seed + 7919 * draw)
+        if not _near_a_kink(kinks, point, KINK_MARGIN_STEPS * eps):
+            break
     analytic = np.asarray(evaluate(derivative, point), dtype=float)
     numeric = _finite_differences(f, X, point, "diagonal" if diagonal else mode, eps)
     analytic = _as_layout(analytic, numeric.shape)
     err = float(np.max(np.abs(analytic - numeric))) if numeric.size else 0.0
     scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
     return CheckResult(err, scale, tolerance, derivative, point)
+
+
+#: A random point keeps the arguments of abs, sign, relu and step at least this many steps ε
+#: away from their kink at 0 (where the differences would straddle it), redrawing at most
+#: KINK_DRAWS times.
+KINK_MARGIN_STEPS = 100
+KINK_DRAWS = 50
+
+
+def _kink_arguments(f) -> list:
+    """The arguments u of the functions with a kink (abs, sign, relu, step) in f."""
+    found = []
+    for node in sympy.preorder_traversal(f):
+        if isinstance(node, Elementwise):
+            function, u = node.function, node.arg
+        elif isinstance(node, sympy.Function) and len(node.args) == 1:
+            function, u = node.func, node.args[0]
+        else:
+            continue
+        entry = functions.lookup(function)
+        if entry is not None and entry.kink:
+            found.append(u)
+    return found
+
+
+def _near_a_kink(arguments, point, margin) -> bool:
+    for u in arguments:
+        try:
+            value = np.asarray(evaluate(u, point), dtype=float)
+        except EvaluationError:
+            return False  # reported by the check itself
+        if np.any(np.abs(value) < margin):
+            return True
+    return False
 
 
 def _is_matrix_valued(f) -> bool:

@@ -113,6 +113,39 @@ def test_a_function_outside_the_table_without_a_derivative_is_refused():
         matcalc.grad(ones_row * elementwise(g, x), x)
 
 
+def test_relu_differentiates_to_the_step_function_of_the_same_table():
+    """relu′ = step, step′ = 0 (and 0 at the kink); both print, parse and evaluate."""
+    W = sympy.MatrixSymbol("W", n, m)
+    z = sympy.MatrixSymbol("z", m, 1)
+    f = ones_row * matcalc.relu(W * z)
+    G = assert_verified(f, W)
+    assert matcalc.text(G) == "step(W z) zᵀ"
+    assert matcalc.parse(matcalc.syntax(G, declare=True)) == G
+    assert matcalc.hessian(f, z) == sympy.ZeroMatrix(m, m)
+    values = {"W": np.array([[1.0, -2.0]]), "z": np.array([[1.0], [0.5]])}  # W z = 0: a kink
+    assert matcalc.evaluate(G, values).tolist() == [[0.0, 0.0]]
+    assert matcalc.evaluate(matcalc.step(t), {"t": 0.0}) == 0.0
+
+
+def test_the_python_functions_of_the_table_act_entrywise_on_matrices():
+    assert matcalc.relu(X) == elementwise(matcalc.relu, X)
+    assert matcalc.sigmoid(X) == elementwise(sigmoid, X)
+    assert matcalc.relu(t) != matcalc.relu(X) and matcalc.relu(sympy.Integer(-2)) == 0
+    assert matcalc.step(sympy.Integer(3)) == 1 and matcalc.step(sympy.Integer(0)) == 0
+
+
+def test_check_keeps_the_arguments_of_kinked_functions_away_from_the_kink():
+    """The first random point puts x + a at 10⁻⁶ from relu's kink; differences there would
+    straddle it (an error of ½). check draws another point."""
+    from matcalc.numeric.checking import random_point
+    f = ones * matcalc.relu(x + a)
+    x0 = random_point([f], x, values={"a": np.zeros((3, 1))}, seed=0)["x"]  # check's draw
+    a0 = 1e-6 - x0
+    result = matcalc.check(f, x, values={"a": a0})
+    assert result.ok, result
+    assert np.min(np.abs(result.values["x"] + a0)) > 1e-3
+
+
 def test_sign_differentiates_to_zero_away_from_zero():
     """d sign(x) = 0 where x ≠ 0: the Hessian of Σ|xᵢ| is the zero matrix."""
     H = matcalc.hessian(ones_row * elementwise(sympy.Abs, x), x)
