@@ -21,6 +21,7 @@ Nothing here changes the value of an expression.
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 
 import sympy
@@ -305,22 +306,28 @@ def lift(body, x, A):
     >>> lift(1 - sympy.tanh(x) ** 2, x, A)
     -HadamardPower(Elementwise_tanh(A), 2) + 1
     """
-    shape = A.shape
-    if body == x:
-        return A
-    if not body.has(x):
+    return lift_all(body, {x: A}, A.shape)
+
+
+def lift_all(body, bindings: dict, shape):
+    """`lift` of a formula in several scalars: each symbol x of `bindings` stands for the
+    entries of its matrix bindings[x] (all of `shape`)."""
+    if body in bindings:
+        return bindings[body]
+    if not body.has(*bindings):
         return matmul(body, sympy.OneMatrix(*shape)) if body != 0 else sympy.ZeroMatrix(*shape)
     if isinstance(body, sympy.Add):
-        return matadd([lift(a, x, A) for a in body.args])
+        return matadd([lift_all(a, bindings, shape) for a in body.args])
     if isinstance(body, sympy.Mul):
-        coeff = sympy.Mul(*[a for a in body.args if not a.has(x)])
-        parts = [lift(a, x, A) for a in body.args if a.has(x)]
+        coeff = sympy.Mul(*[a for a in body.args if not a.has(*bindings)])
+        parts = [lift_all(a, bindings, shape) for a in body.args if a.has(*bindings)]
         return matmul(coeff, hadamard(*parts))
-    if isinstance(body, sympy.Pow) and not body.exp.has(x):
-        return hadamard_power(lift(body.base, x, A), body.exp)
+    if isinstance(body, sympy.Pow) and not body.exp.has(*bindings):
+        return hadamard_power(lift_all(body.base, bindings, shape), body.exp)
     if isinstance(body, sympy.Function) and len(body.args) == 1:
-        return elementwise(body.func, lift(body.args[0], x, A))
-    raise NoRuleError(f"cannot apply {body} entrywise to a matrix (in x = {x})",
+        return elementwise(body.func, lift_all(body.args[0], bindings, shape))
+    raise NoRuleError(f"cannot apply {body} entrywise to a matrix (in "
+                      f"{', '.join(map(str, bindings))})",
                       construct=f"entrywise {type(body).__name__}")
 
 
@@ -361,19 +368,75 @@ def sympified(obj, what: str = "the argument"):
 
 def matrix_form_of_sum(s):
     """An index sum in matrix form, by SymPy's converters: Σᵢ Xᵢᵢ -> tr(X), Σᵢⱼ xᵢ Aᵢⱼ xⱼ
-    -> xᵀ A x; the sum itself when they cannot write it (it is then refused by name)."""
+    -> xᵀ A x; where they cannot write it, entry by entry (`entrywise_sum`); the sum itself
+    when neither can (it is then refused by name)."""
     from sympy.tensor.array.expressions import convert_indexed_to_array
     from sympy.tensor.array.expressions.from_array_to_matrix import convert_array_to_matrix
     try:
-        m = convert_array_to_matrix(convert_indexed_to_array(s))
+        with warnings.catch_warnings():  # SymPy's own deprecation warnings on the way
+            warnings.simplefilter("ignore")
+            m = convert_array_to_matrix(convert_indexed_to_array(s))
     except Exception:  # SymPy's converters raise ValueError, NotImplementedError, …
-        return s
+        return entrywise_sum(s)
     leftover = (sympy.Sum, sympy.Indexed, sympy.tensor.array.expressions.ArrayContraction,
                 sympy.tensor.array.expressions.ArrayTensorProduct)
     if not isinstance(m, sympy.Basic) or m.has(*leftover) or (
             isinstance(m, MatrixExpr) and tuple(m.shape) != (1, 1)):
         return s
     return m
+
+
+def entrywise_sum(s):
+    """A sum over the entries of matrices of one shape in matrix form: Σᵢ g(xᵢ, yᵢ, Aᵢᵢ) =
+    𝟏ᵀ g(x, y, diag A) and Σᵢⱼ g(Xᵢⱼ, Yⱼᵢ) = 𝟏ᵀ g(X, Yᵀ) 𝟏, g applied entrywise (`lift_all`);
+    the sum itself when its entries are of other forms (it is then refused by name)."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+    if len(s.limits) not in (1, 2):
+        return s
+    indices = [i for i, _, _ in s.limits]
+    bindings, sizes = {}, []
+    for _, low, high in s.limits:
+        if low != 0:
+            return s
+        sizes.append(high + 1)
+
+    def entry_of(e):  # M[i, 0], M[0, i], M[i, i]; M[i, j], M[j, i]
+        M, a, b = e.parent, e.i, e.j
+        if len(indices) == 1:
+            i = indices[0]
+            form = {(i, 0): M, (0, i): sympy.Transpose(M), (i, i): sympy.DiagonalOf(M)}
+        else:
+            i, j = indices
+            form = {(i, j): M, (j, i): sympy.Transpose(M)}
+        matrix = form.get((a, b))
+        if matrix is None or sympy.simplify(matrix.shape[0] - sizes[0]) != 0 or (
+                len(sizes) == 2 and sympy.simplify(matrix.shape[1] - sizes[1]) != 0):
+            raise NoRuleError(f"{e} is no entry of a matrix the sum runs over",
+                              construct="index sum")
+        u = sympy.Dummy(f"u{len(bindings)}")
+        bindings[u] = matrix
+        return u
+
+    try:
+        body = s.function.replace(
+            lambda e: isinstance(e, MatrixElement) and e.has(*indices), entry_of)
+        if body.has(*indices):
+            return s
+        shape = (sizes[0], sizes[1] if len(sizes) == 2 else sympy.S.One)
+        lifted = lift_all(body, bindings, shape)
+    except NoRuleError:
+        return s
+    coeff, lifted = lifted.as_coeff_mmul() if isinstance(lifted, sympy.MatMul) else \
+        (sympy.S.One, lifted)
+    if isinstance(lifted, sympy.HadamardPower) and lifted.exp == 2:
+        lifted = sympy.HadamardProduct(lifted.base, lifted.base)
+    if isinstance(lifted, sympy.HadamardProduct) and len(lifted.args) == 2:
+        U, V = lifted.args  # Σ uᵢ vᵢ = uᵀ v, Σ Uᵢⱼ Vᵢⱼ = tr(Uᵀ V)
+        return coeff * sympy.Trace(matmul(sympy.Transpose(U), V))
+    total = matmul(sympy.OneMatrix(1, shape[0]), lifted)
+    if len(sizes) == 2:
+        total = matmul(total, sympy.OneMatrix(shape[1], 1))
+    return coeff * sympy.Trace(total)
 
 
 def normalise(f):

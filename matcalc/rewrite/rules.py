@@ -213,8 +213,8 @@ def common_factor(coeffs):
         found: dict = {}
         for f in sympy.Mul.make_args(rest):
             base, k = f.as_base_exp()
-            if k.is_Integer and k != 0 and not isinstance(base, sympy.Add):
-                found[base] = found.get(base, 0) + int(k)
+            if k.is_Rational and k != 0 and not isinstance(base, sympy.Add):
+                found[base] = found.get(base, 0) + k
         powers.append(found)
     number = reduce(sympy.gcd, numbers) if all(q.is_Rational for q in numbers) else 1
     shared = set(powers[0]).intersection(*powers[1:])

@@ -2,7 +2,7 @@
 
 import pytest
 import sympy
-from helpers import A, B, X, n, x
+from helpers import A, B, X, assert_hessian_verified, n, x
 from sympy import Sum, Trace
 
 import matcalc
@@ -24,6 +24,13 @@ INDEX_FORMS = [
     (Sum(X[i, i], (i, 0, n - 1)), X, "I"),
     (Sum(x[i, 0] * A[i, j] * x[j, 0], (i, 0, n - 1), (j, 0, n - 1)), x, "(A + Aᵀ) x"),
     (Sum(X[i, j] ** 2, (i, 0, n - 1), (j, 0, n - 1)), X, "2 X"),
+    # sums SymPy's converters cannot write, read entry by entry (Σᵢ g(xᵢ) = 𝟏ᵀ g(x))
+    (sympy.sqrt((x.T * x)[0, 0]), x, "x/sqrt(xᵀ x)"),  # SymPy writes Σᵢ xᵢ² inside
+    ((x.T * x)[0, 0] ** 2, x, "4 (xᵀ x) x"),
+    (Sum(-3 * x[i, 0] ** 2, (i, 0, n - 1)), x, "-6 x"),
+    (Sum(sympy.exp(x[i, 0]) * A[i, i], (i, 0, n - 1)), x, "diag(A) ∘ exp(x)"),
+    (Sum(sympy.log(1 + X[i, j] ** 2) * A[j, i], (i, 0, n - 1), (j, 0, n - 1)), X,
+     "2 (X^∘2 + 𝟏 𝟏ᵀ)^∘(-1) ∘ X ∘ Aᵀ"),
 ]
 
 
@@ -35,9 +42,20 @@ def test_index_input_is_read_in_matrix_form(f, variable, expected):
     assert matcalc.check(f, variable, derivative=G).ok
 
 
-def test_an_index_sum_without_a_matrix_form_is_refused_by_name():
-    with pytest.raises(matcalc.NoRuleError, match="no differential rule for Sum"):
-        matcalc.grad(sympy.sqrt((x.T * x)[0, 0]), x)
+@pytest.mark.parametrize("f", [Sum(i * x[i, 0], (i, 0, n - 1)),          # the index itself
+                               Sum(x[i, 0], (i, 1, n - 1)),              # not from 0
+                               Sum(X[i, 0] * x[i, 0], (i, 0, n - 1))],   # (Xᵀx)[0, 0]
+                         ids=str)
+def test_an_index_sum_without_a_matrix_form_is_refused_by_name(f):
+    with pytest.raises(matcalc.NoRuleError, match="no differential rule for (Sum|Matrix)"):
+        matcalc.grad(f, x)
+
+
+@pytest.mark.parametrize("f", [sympy.sqrt((x.T * x)[0, 0]),
+                               Sum(sympy.tanh(X[i, j]) * X[j, i], (i, 0, n - 1), (j, 0, n - 1))],
+                         ids=str)
+def test_hessians_of_index_sums(f):
+    assert_hessian_verified(f, x if f.has(x) else X)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
