@@ -110,7 +110,8 @@ def _check(matcalc, f, X, result, query):
     options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
     if not query.hessian:
         return matcalc.check(f, X, derivative=result, **options)
-    return matcalc.check(matcalc.grad(f, X, **options), X, derivative=result, **options)
+    return matcalc.check(matcalc.grad(f, X, **options), X, derivative=result, domain_of=f,
+                         **options)
 
 
 def _show(result, format):

@@ -35,7 +35,7 @@ def assert_hessian_verified(f, var, **kwargs):
     H = matcalc.hessian(f, var, **kwargs)
     G = matcalc.grad(f, var, **kwargs)
     for seed in (0, 1):
-        result = matcalc.check(G, var, derivative=H, seed=seed, **kwargs)
+        result = matcalc.check(G, var, derivative=H, seed=seed, domain_of=f, **kwargs)
         assert result.ok, f"Hessian of {f} by {var} {kwargs}: {result} for {matcalc.text(H)}"
     return H
 

@@ -59,20 +59,25 @@ def shape_of(t) -> tuple:
 
 def through(stage, terms) -> list:
     """S(Σ terms) as terms: S(M s) = S(M) s for a scalar term, I·S(L)·I otherwise (two
-    entrywise stages in a row merge: G ∘ (H ∘ L) = (G ∘ H) ∘ L)."""
+    entrywise stages in a row merge: G ∘ (H ∘ L) = (G ∘ H) ∘ L, G ∘ (H ∘ L)ᵀ =
+    ((Gᵀ ∘ H) ∘ L)ᵀ, also under a scalar c I)."""
     out = []
     for t in terms:
         if isinstance(t, ScalarTerm):
             out.append(ScalarTerm(stage.apply(t.M), t.s))
             continue
         rows, cols = stage.shape(shape_of(t))
-        plain = _identity(t.A) and _identity(t.B)
+        c = _identity_multiple(t.A)  # a term c L: S(c L) = c S(L)
+        plain = c is not None and _identity(t.B)
         if isinstance(t, MapTerm) and not t.transposed and plain and stage.merged(t):
             out.append(stage.merged(t))
+        elif isinstance(t, MapTerm) and plain and stage.transposed() is not None and \
+                stage.transposed().merged(t):  # G ∘ S(L)ᵀ = (Gᵀ ∘ S(L))ᵀ
+            out.append(stage.transposed().merged(t))
         elif isinstance(t, DXTTerm) and plain and stage.transposed() is not None:
             # S(dXᵀ) = S′(dX)ᵀ: the transposer outside, G ∘ dXᵀ = (Gᵀ ∘ dX)ᵀ
             dX = DXTerm(sympy.Identity(t.B.shape[0]), sympy.Identity(t.A.shape[0]))
-            out.append(MapTerm(sympy.Identity(rows), stage.transposed(), dX,
+            out.append(MapTerm(_times(c, sympy.Identity(rows)), stage.transposed(), dX,
                                sympy.Identity(cols), True))
         else:
             out.append(MapTerm(sympy.Identity(rows), stage, t, sympy.Identity(cols)))
@@ -81,6 +86,21 @@ def through(stage, terms) -> list:
 
 def _identity(M) -> bool:
     return isinstance(M, sympy.Identity)
+
+
+def _identity_multiple(M):
+    """c for M = c I (1 for I), else None."""
+    if isinstance(M, sympy.Identity):
+        return sympy.S.One
+    if isinstance(M, sympy.MatMul):
+        c, factors = M.as_coeff_matrices()
+        if len(factors) == 1 and isinstance(factors[0], sympy.Identity):
+            return c
+    return None
+
+
+def _times(c, M):
+    return M if c == 1 else sympy.MatMul(c, M)
 
 
 def _transpose(M):

@@ -163,8 +163,9 @@ class StagedProduct:
         return (self.A, self.B, *self.stage.factors(), *self.inner.factors())
 
     def key(self) -> tuple:
-        return (StagedProduct, self.A, self.B, self.transposed, self.stage.key(),
-                self.inner.key())
+        """Terms of equal keys add (`plus`): the same square product, the same inner term
+        (exactly: coefficient 1), and stages that combine (G ∘ · with G ∘ ·)."""
+        return (StagedProduct, self.A, self.B, self.transposed, self.stage.key(), self.inner)
 
     def out_shape(self) -> tuple:
         return (self.A.shape[0], self.B.shape[0])

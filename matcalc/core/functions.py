@@ -114,13 +114,14 @@ class step(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N80
 @dataclass(frozen=True)
 class Domain:
     """Where a function is real: `holds(values)` entrywise, `outside` names the rest
-    ("a non-positive" value for log)."""
+    ("a non-positive" value for log); `sample` the interval random checks draw from."""
     holds: Callable
     outside: str
+    sample: tuple
 
 
-POSITIVE = Domain(lambda a: a > 0, "a non-positive")
-UNIT_INTERVAL = Domain(lambda a: np.abs(a) <= 1, "an out-of-range (|x| > 1)")
+POSITIVE = Domain(lambda a: a > 0, "a non-positive", (0.5, 1.5))
+UNIT_INTERVAL = Domain(lambda a: np.abs(a) <= 1, "an out-of-range (|x| > 1)", (-0.5, 0.5))
 
 
 @dataclass(frozen=True)

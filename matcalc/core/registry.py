@@ -152,9 +152,19 @@ def rule_of(e, table: str, what: str):
     op = row(e)
     if op is None:
         name = type(e).__name__
+        hint = _WHAT_TO_DO.get(name, "write it with the operations the README lists")
         raise NoRuleError(f"no {what} for {name} (in {e}): matcalc has no "
-                          "operator for it", construct=f"{what} of {name}")
+                          f"operator for it; {hint}", construct=f"{what} of {name}")
     return getattr(op, table)
+
+
+#: What a user can do instead of a node matcalc has no operator for.
+_WHAT_TO_DO = {
+    "Sum": "write the sum in matrix form (tr X, xᵀ A x, 𝟏ᵀ f(x)), or as a sum over the "
+           "entries of same-shaped matrices from 0",
+    "MatrixElement": "an entry X[i, j] of a larger matrix has no matrix form; write the "
+                     "whole product (xᵀ A x, tr(…)) or use its 1 x 1 element",
+}
 
 
 class InMatcalcNotation:

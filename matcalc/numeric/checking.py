@@ -26,7 +26,7 @@ from ..calculus.symmetric import convention
 from ..core.errors import EvaluationError, ShapeError, VariableError
 from ..core.limits import bounded
 from ..core import functions
-from ..core.nodes import Elementwise, MatrixDifferential, is_symmetric_symbol, sympified
+from ..core.nodes import Elementwise, MatrixDifferential, Norm, is_symmetric_symbol, sympified
 from .evaluation import dimension_size, evaluate, matrix_value
 
 #: Sizes given to symbolic dimensions, in order of their names (distinct, to catch
@@ -62,7 +62,8 @@ class CheckResult:
 
 @bounded
 def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None, dims=None,
-          seed: int = 0, eps: float = 1e-4, tolerance: float = 1e-6) -> CheckResult:
+          seed: int = 0, eps: float = 1e-4, tolerance: float = 1e-6,
+          domain_of=None) -> CheckResult:
     """Compare a derivative of f by X with central finite differences at random values.
 
     f: scalar (checks a gradient) or matrix (checks a Jacobian).
@@ -72,6 +73,8 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     values: fixed values for some symbols (name -> array); the rest are random.
     dims: sizes for symbolic dimensions (name or Symbol -> int).
     seed, eps, tolerance: random seed, step, and relative tolerance.
+    domain_of: another expression whose domain the random values respect too (for a
+    Hessian, checked as the Jacobian of the gradient: the function itself).
     The random values keep the arguments of abs, sign, relu and step away from 0, their
     kink, where the derivative is taken as 0 and differences would straddle the kink.
 
@@ -95,7 +98,8 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     kinks = _kink_arguments(f)
     for draw in range(KINK_DRAWS if kinks else 1):
         point = random_point([f, derivative, X], X, symmetric=mode, diagonal=diagonal,
-                             values=values, dims=dims, seed=seed + 7919 * draw)
+                             values=values, dims=dims, seed=seed + 7919 * draw,
+                             domains=_domains(f) | _domains(domain_of))
         if not _near_a_kink(kinks, point, KINK_MARGIN_STEPS * eps):
             break
     analytic = np.asarray(evaluate(derivative, point), dtype=float)
@@ -106,17 +110,21 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     return CheckResult(err, scale, tolerance, derivative, point)
 
 
-#: A random point keeps the arguments of abs, sign, relu and step at least this many steps ε
-#: away from their kink at 0 (where the differences would straddle it), redrawing at most
-#: KINK_DRAWS times.
+#: A random point keeps the arguments of abs, sign, relu and step (and of a norm, as a
+#: whole) at least this many steps ε away from their kink at 0 (where the differences would
+#: straddle it), redrawing at most KINK_DRAWS times.
 KINK_MARGIN_STEPS = 100
 KINK_DRAWS = 50
 
 
 def _kink_arguments(f) -> list:
-    """The arguments u of the functions with a kink (abs, sign, relu, step) in f."""
+    """(u, whole) for each kink in f: the argument u of abs, sign, relu or step (whole False:
+    no entry of u may be near 0) and of a norm (whole True: u itself may not be near 0)."""
     found = []
     for node in sympy.preorder_traversal(f):
+        if isinstance(node, Norm):
+            found.append((node.arg, True))
+            continue
         if isinstance(node, Elementwise):
             function, u = node.function, node.arg
         elif isinstance(node, sympy.Function) and len(node.args) == 1:
@@ -125,17 +133,39 @@ def _kink_arguments(f) -> list:
             continue
         entry = functions.lookup(function)
         if entry is not None and entry.kink:
-            found.append(u)
+            found.append((u, False))
+    return found
+
+
+def _domains(f) -> dict:
+    """Symbols that are the argument of a function defined on part of the line (log, arcsin,
+    a fractional power): symbol -> the interval to draw its entries from."""
+    found = {}
+    if f is None:
+        return found
+    for node in sympy.preorder_traversal(f):
+        if isinstance(node, sympy.HadamardPower) or (isinstance(node, sympy.Pow) and
+                                                     not isinstance(node, MatrixExpr)):
+            u, k = node.args
+            domain = functions.POSITIVE if k.is_integer is not True else None
+        elif isinstance(node, Elementwise):
+            u, domain = node.arg, getattr(functions.lookup(node.function), "domain", None)
+        elif isinstance(node, sympy.Function) and len(node.args) == 1:
+            u, domain = node.args[0], getattr(functions.lookup(node.func), "domain", None)
+        else:
+            continue
+        if domain is not None and isinstance(u, (MatrixSymbol, Symbol)):
+            found[u] = domain.sample
     return found
 
 
 def _near_a_kink(arguments, point, margin) -> bool:
-    for u in arguments:
+    for u, whole in arguments:
         try:
-            value = np.asarray(evaluate(u, point), dtype=float)
+            value = np.abs(np.asarray(evaluate(u, point), dtype=float))
         except EvaluationError:
             return False  # reported by the check itself
-        if np.any(np.abs(value) < margin):
+        if (np.sqrt(np.sum(value ** 2)) if whole else np.min(value, initial=np.inf)) < margin:
             return True
     return False
 
@@ -198,15 +228,19 @@ def _direction(k, l, shape, mode):
 
 
 def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims=None,
-                 seed=0) -> dict:
+                 seed=0, domains=None) -> dict:
     """Random values (name -> array/float) for every symbol in `exprs`, and the sizes
     chosen for symbolic dimensions (name -> int).
 
     Square matrices get I + ½ R/√n (well conditioned, positive determinant, not symmetric);
     a symmetric variable X and every SymmetricMatrixSymbol get R Rᵀ/n + I (symmetric
     positive definite); a diagonal variable a diagonal in [0.5, 1.5]; other matrices and
-    vectors get standard normal entries; scalars are uniform in [0.5, 1.5].
+    vectors get standard normal entries; scalars are uniform in [0.5, 1.5]. A symbol of
+    `domains` (symbol -> (low, high), the argument of log, arcsin, a fractional power) gets
+    entries uniform in that interval (plus n I for a square matrix in (0, ∞), which keeps it
+    well conditioned; symmetric where it must be).
     """
+    domains = domains or {}
     rng = np.random.default_rng(seed)
     values = dict(values or {})
     matrices = {X} if isinstance(X, MatrixSymbol) else set()
@@ -231,7 +265,7 @@ def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims
     for s in sorted(scalars - _dimension_symbols(matrices) - shape_symbols,
                     key=lambda s: s.name):
         if s.name not in values:
-            values[s.name] = float(rng.uniform(0.5, 1.5))
+            values[s.name] = float(rng.uniform(*domains.get(s, (0.5, 1.5))))
     for M in sorted(matrices, key=lambda M: M.name):
         if M.name in values:
             continue
@@ -241,7 +275,13 @@ def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims
                                   f"check (at most {MAX_ENTRIES} entries); check at a "
                                   "smaller size")
         R = rng.standard_normal((rows, cols))
-        if M == X and diagonal:
+        if M in domains and not (M == X and diagonal):
+            U = rng.uniform(*domains[M], (rows, cols))
+            if (M == X and symmetric is not False) or is_symmetric_symbol(M):
+                U = (U + U.T) / 2
+            square = rows == cols and rows > 1 and domains[M][0] > 0  # stays in (0, ∞)
+            values[M.name] = U + rows * np.eye(rows) if square else U
+        elif M == X and diagonal:
             values[M.name] = np.diag(rng.uniform(0.5, 1.5, rows))
         elif (M == X and symmetric is not False) or is_symmetric_symbol(M):
             values[M.name] = R @ R.T / rows + np.eye(rows)
@@ -252,7 +292,7 @@ def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims
     for d, size in sizes.items():  # so that results free of symbols (I) still evaluate
         values.setdefault(str(d), int(size))
     if isinstance(X, Symbol) and X.name not in values:
-        values[X.name] = float(rng.uniform(0.5, 1.5))
+        values[X.name] = float(rng.uniform(*domains.get(X, (0.5, 1.5))))
     if isinstance(X, MatrixSymbol) and symmetric is not False:
         x = np.asarray(values[X.name], dtype=float)
         if not np.allclose(x, x.T):

@@ -146,6 +146,18 @@ def test_check_keeps_the_arguments_of_kinked_functions_away_from_the_kink():
     assert np.min(np.abs(result.values["x"] + a0)) > 1e-3
 
 
+@pytest.mark.parametrize("f", [total(HadamardPower(X, sympy.Rational(5, 2))),
+                               total(HadamardPower(X, t)),
+                               total(elementwise(sympy.log, X)),
+                               total(elementwise(sympy.asin, X)),
+                               sympy.sqrt(t) * Trace(X)], ids=str)
+def test_check_draws_the_argument_of_a_function_inside_its_domain(f):
+    """X.^(5/2), log(X), arcsin(X): a random X with entries of both signs (or beyond 1)
+    would make f undefined; check draws X (and t) inside the domain."""
+    assert_verified(f, X)
+    assert_hessian_verified(f, X)
+
+
 def test_sign_differentiates_to_zero_away_from_zero():
     """d sign(x) = 0 where x ≠ 0: the Hessian of Σ|xᵢ| is the zero matrix."""
     H = matcalc.hessian(ones_row * elementwise(sympy.Abs, x), x)
@@ -302,7 +314,19 @@ JACOBIAN_EXAMPLES = [
     (elementwise(sympy.tanh, W * R), W, {}),                      # a network layer
     (HadamardProduct(elementwise(sympy.cos, X), X.T), X, {}),     # both factors vary
     (elementwise(sympy.exp, x * a.T + A), x, {}),                 # by a vector
+    (elementwise(softplus, HadamardProduct(A + X, X)), X, {}),    # stages of unlike stages
+    (HadamardProduct(sympy.Identity(n) + HadamardProduct(X, X) ** 2, X), X,
+     {}),                                                          # a square of a stage
 ]
+
+
+def test_entrywise_stages_merge_into_one_diagonal_term():
+    """σ(u) ∘ ((A + X) ∘ dX + X ∘ dX) = 𝔻(σ(u) ∘ (A + 2 X)) : dX, u = (A + X) ∘ X; and
+    G ∘ (H ∘ dX)ᵀ = (Gᵀ ∘ H ∘ dX)ᵀ."""
+    J = matcalc.jacobian(elementwise(softplus, HadamardProduct(A + X, X)), X)
+    assert len(J.terms) == 1 and matcalc.text(J).startswith("𝔻(")
+    J = matcalc.jacobian(HadamardProduct(B, HadamardPower(X.T, 2)), X)
+    assert matcalc.text(J) == "2 𝕋 : 𝔻(X ∘ Bᵀ)"
 EXAMPLES += JACOBIAN_EXAMPLES
 
 

@@ -3,7 +3,7 @@
 import pytest
 import sympy
 from helpers import A, B, C, X, assert_hessian_verified, assert_verified, b, n, x
-from sympy import KroneckerProduct, Trace
+from sympy import HadamardProduct, KroneckerProduct, Trace
 
 import matcalc
 from matcalc import CommutationMatrix, Unvec, Vec
@@ -39,6 +39,7 @@ JACOBIAN_EXAMPLES = [
      {}),                                                          # vec⁻¹ of another column
     (Vec(x * b.T), x, {}),                                        # vec by a vector
     (Unvec(CommutationMatrix(n, n) * Vec(X * A), n, n), X, {}),   # K vec(L) = vec(Lᵀ)
+    (kronecker(A, HadamardProduct(B + X, X)), X, {}),             # terms of unlike stages
 ]
 EXAMPLES += JACOBIAN_EXAMPLES
 

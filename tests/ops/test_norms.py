@@ -1,11 +1,13 @@
 """Norms (matcalc/ops/norms.py)."""
 
+import numpy as np
 import pytest
-from helpers import A, B, R, W, X, assert_verified, b, x
+from helpers import A, B, R, W, X, a, assert_verified, b, x
 from sympy import Trace
 
 import matcalc
 from matcalc import Norm
+from matcalc.numeric.checking import random_point
 from ops._examples import check_example, example_id
 
 EXAMPLES = [
@@ -37,3 +39,14 @@ def test_norms():
     assert_verified(Norm(A * x - b), x)
     assert matcalc.text(matcalc.grad(Norm(X) ** 2, X)) == "2 X"
     assert matcalc.text(matcalc.grad(Norm(x), x)) == "x/‖x‖₂"
+
+
+def test_check_keeps_the_argument_of_a_norm_away_from_zero():
+    """‖x + a‖ has no derivative at x = −a; the first random point is 10⁻⁷ from it, and
+    check draws another."""
+    f = Norm(x + a)
+    x0 = random_point([f], x, values={"a": np.zeros((3, 1))}, seed=0)["x"]
+    a0 = 1e-7 - x0
+    result = matcalc.check(f, x, values={"a": a0})
+    assert result.ok, result
+    assert np.linalg.norm(result.values["x"] + a0) > 1e-3
