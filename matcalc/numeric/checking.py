@@ -95,13 +95,9 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     if derivative is None:
         derive = jacobian if _is_matrix_valued(f) else grad
         derivative = derive(f, X, symmetric=mode, diagonal=diagonal)
-    kinks = _kink_arguments(f)
-    for draw in range(KINK_DRAWS if kinks else 1):
-        point = random_point([f, derivative, X], X, symmetric=mode, diagonal=diagonal,
-                             values=values, dims=dims, seed=seed + 7919 * draw,
-                             domains=_domains(f) | _domains(domain_of))
-        if not _near_a_kink(kinks, point, KINK_MARGIN_STEPS * eps):
-            break
+    point = random_point([f, derivative, X], X, symmetric=mode, diagonal=diagonal,
+                         values=values, dims=dims, seed=seed, domain_of=domain_of,
+                         margin=KINK_MARGIN_STEPS * eps)
     analytic = np.asarray(evaluate(derivative, point), dtype=float)
     numeric = _finite_differences(f, X, point, "diagonal" if diagonal else mode, eps)
     analytic = _as_layout(analytic, numeric.shape)
@@ -228,9 +224,27 @@ def _direction(k, l, shape, mode):
 
 
 def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims=None,
-                 seed=0, domains=None) -> dict:
+                 seed=0, domain_of=None, margin=KINK_MARGIN_STEPS * 1e-4) -> dict:
     """Random values (name -> array/float) for every symbol in `exprs`, and the sizes
-    chosen for symbolic dimensions (name -> int).
+    chosen for symbolic dimensions (name -> int): inside the domains of the functions in
+    `exprs` (and in `domain_of`), and at least `margin` away from the kinks of abs, sign,
+    relu, step and norms in `exprs` (drawing again, at most KINK_DRAWS times).
+    """
+    expressions = [e for e in exprs if not isinstance(e, FourthOrder)]
+    domains = {}
+    for e in [*expressions, domain_of]:
+        domains |= _domains(e)
+    kinks = [k for e in expressions for k in _kink_arguments(e)]
+    for draw in range(KINK_DRAWS if kinks else 1):
+        point = _draw(exprs, X, symmetric=symmetric, diagonal=diagonal, values=values,
+                      dims=dims, seed=seed + 7919 * draw, domains=domains)
+        if not _near_a_kink(kinks, point, margin):
+            break
+    return point
+
+
+def _draw(exprs, X, *, symmetric, diagonal, values, dims, seed, domains) -> dict:
+    """One random point (see `random_point`).
 
     Square matrices get I + ½ R/√n (well conditioned, positive determinant, not symmetric);
     a symmetric variable X and every SymmetricMatrixSymbol get R Rᵀ/n + I (symmetric
@@ -240,7 +254,6 @@ def random_point(exprs, X, *, symmetric=False, diagonal=False, values=None, dims
     entries uniform in that interval (plus n I for a square matrix in (0, ∞), which keeps it
     well conditioned; symmetric where it must be).
     """
-    domains = domains or {}
     rng = np.random.default_rng(seed)
     values = dict(values or {})
     matrices = {X} if isinstance(X, MatrixSymbol) else set()

@@ -192,24 +192,27 @@ def parse_kronecker(b, L, R, where):
 
 def fwd_kronecker(D, dX):
     """K ⊗ L with one factor L linear in dX: for a column K, (K ⊗ I) L; for a row, L (K ⊗ I);
-    likewise L ⊗ K = (I ⊗ K) L or L (I ⊗ K); otherwise the stage K ⊗ · (· ⊗ K)."""
+    likewise L ⊗ K = (I ⊗ K) L or L (I ⊗ K); otherwise the stage K ⊗ · (· ⊗ K). The
+    factors after L are taken first, then those before it."""
     i = only_linear_factor(D.args, dX, D)
     L = D.args[i]
-    before = _product_of(D.args[:i])
-    after = _product_of(D.args[i + 1:])
-    for K, left in ((after, False), (before, True)):
+    stages = []
+    for K, left in ((_product_of(D.args[i + 1:]), False), (_product_of(D.args[:i]), True)):
         if K is None:
             continue
         p, q = L.shape
-        if K.shape[1] == 1:
+        if stages or 1 not in K.shape:
+            stages.append(KroneckerStage(K, left))
+        elif K.shape[1] == 1:
             L = matmul(kronecker(K, sympy.Identity(p)) if left else
                        kronecker(sympy.Identity(p), K), L)
-        elif K.shape[0] == 1:
+        else:
             L = matmul(L, kronecker(K, sympy.Identity(q)) if left else
                        kronecker(sympy.Identity(q), K))
-        else:
-            return _kronecker_stages(L, before, after, dX)
-    return linear_terms(L, dX)
+    terms = linear_terms(L, dX)
+    for stage in stages:
+        terms = through(stage, terms)
+    return terms
 
 
 def _product_of(factors):
@@ -217,15 +220,6 @@ def _product_of(factors):
     if not factors:
         return None
     return factors[0] if len(factors) == 1 else kronecker(*factors)
-
-
-def _kronecker_stages(L, before, after, dX):
-    terms = linear_terms(L, dX)
-    if after is not None:
-        terms = through(KroneckerStage(after, False), terms)
-    if before is not None:
-        terms = through(KroneckerStage(before, True), terms)
-    return terms
 
 
 @dataclass(frozen=True)

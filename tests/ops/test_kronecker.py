@@ -32,6 +32,8 @@ JACOBIAN_EXAMPLES = [
     (kronecker(A, X).T * kronecker(B, C), X, {}),                 # transposed, then a product
     (kronecker(b, X * A), X, {}),                                 # a column factor: (b ⊗ I) X A
     (kronecker(X, b.T), X, {}),                                   # a row factor: X (I ⊗ bᵀ)
+    (kronecker(A, X, b), X, {}),                                  # a column, then a stage
+    (kronecker(b.T, X, A), X, {}),                                # a stage, then a row
     (Vec(A * X * B), X, {}),                                      # vec of a matrix
     (Vec(X).T * kronecker(A, B), X, {}),                          # a row of vec
     (Unvec(Vec(X * A) + kronecker(A, B) * Vec(X.T), n, n), X, {}),  # vec⁻¹ it reads back
