@@ -13,7 +13,7 @@ from .calculus.steps import Derivation, Step, derive
 from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcError,
                           MatcalcSyntaxError, NoRuleError, NotScalarError, OptionError, ShapeError,
                           VariableError)
-from .core.functions import relu, sigmoid, softplus, step
+from .core.functions import PYTHON_FUNCTIONS
 from .core.limits import Budget, budget
 from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
                          elementwise)
@@ -27,6 +27,10 @@ from .rewrite.driver import simplify
 
 __version__ = "0.1.0"
 
+#: matcalc.exp, matcalc.sin, matcalc.relu, …: the scalar-function table's functions, which
+#: apply entrywise to a matrix (matcalc.relu(X)).
+globals().update(PYTHON_FUNCTIONS)
+
 __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
     "EvaluationError", "ExpressionError", "FourthOrder", "LimitError", "MatcalcError",
@@ -34,6 +38,7 @@ __all__ = [
     "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
     "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
-    "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "relu", "sigmoid",
-    "simplify", "softplus", "step", "syntax", "text",
+    "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
+    "text",
+    *sorted(name for name in PYTHON_FUNCTIONS if name != "abs"),  # abs: not over the builtin
 ]

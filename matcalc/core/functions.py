@@ -278,3 +278,27 @@ def by_text(name: str) -> ScalarFunction | None:
 def names() -> set:
     """Every name the parser reads as a function of this table (aliases included)."""
     return set(_BY_NAME)
+
+
+def _python_function(function, name: str):
+    """f(u): SymPy's f of a scalar u, f applied entrywise to a matrix u."""
+    def apply(u):
+        u = sympy.sympify(u)
+        if isinstance(u, sympy.MatrixExpr):
+            from .nodes import elementwise
+            return elementwise(function, u)
+        return function(u)
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = (f"{name}(u): {name} of a scalar u, or of each entry of a matrix u "
+                     f"(matcalc.elementwise).")
+    return apply
+
+
+#: The Python functions matcalc exports (matcalc.exp, matcalc.relu, …), one per name and
+#: alias of the table, and sqrt (the Hadamard power ½ of a matrix). Our own SymPy classes
+#: (sigmoid, softplus, relu, step) act entrywise on matrices themselves.
+PYTHON_FUNCTIONS = {
+    **{n: f.sympy if issubclass(f.sympy, EntrywiseOnMatrices) else _python_function(f.sympy, n)
+       for f in FUNCTIONS for n in (f.name, *f.aliases)},
+    "sqrt": _python_function(sympy.sqrt, "sqrt"),
+}

@@ -127,7 +127,18 @@ def test_relu_differentiates_to_the_step_function_of_the_same_table():
     assert matcalc.evaluate(matcalc.step(t), {"t": 0.0}) == 0.0
 
 
+@pytest.mark.parametrize("f", FUNCTIONS, ids=FUNCTION_IDS)
+def test_each_function_is_a_python_function_of_matcalc_by_its_name_and_aliases(f):
+    """matcalc.sin(X) is sin applied entrywise, matcalc.sin(t) SymPy's sin(t)."""
+    for name in (f.name, *f.aliases):
+        function = getattr(matcalc, name)
+        assert function(X) == elementwise(f.sympy, X)
+        assert function(t) == f.sympy(t)
+        assert name in matcalc.__all__ or name == "abs"  # not over Python's own abs
+
+
 def test_the_python_functions_of_the_table_act_entrywise_on_matrices():
+    assert matcalc.sqrt(X) == HadamardPower(X, sympy.Rational(1, 2))
     assert matcalc.relu(X) == elementwise(matcalc.relu, X)
     assert matcalc.sigmoid(X) == elementwise(sigmoid, X)
     assert matcalc.relu(t) != matcalc.relu(X) and matcalc.relu(sympy.Integer(-2)) == 0
