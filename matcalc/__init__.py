@@ -14,6 +14,7 @@ from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcE
                           MatcalcSyntaxError, NoRuleError, NotScalarError, OptionError, ShapeError,
                           VariableError)
 from .core.functions import PYTHON_FUNCTIONS
+from .core.matrix_functions import PYTHON_FUNCTIONS as MATRIX_FUNCTIONS
 from .core.limits import Budget, budget
 from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
                          elementwise)
@@ -30,6 +31,8 @@ __version__ = "0.1.0"
 #: matcalc.exp, matcalc.sin, matcalc.relu, …: the scalar-function table's functions, which
 #: apply entrywise to a matrix (matcalc.relu(X)).
 globals().update(PYTHON_FUNCTIONS)
+#: matcalc.expm, matcalc.logm, matcalc.sqrtm: matrix functions (not entrywise).
+globals().update(MATRIX_FUNCTIONS)
 
 __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
@@ -41,4 +44,5 @@ __all__ = [
     "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
     "text",
     *sorted(name for name in PYTHON_FUNCTIONS if name != "abs"),  # abs: not over the builtin
+    *sorted(MATRIX_FUNCTIONS),
 ]

@@ -7,7 +7,7 @@ imports the library itself.
 
 from __future__ import annotations
 
-from ..core import functions
+from ..core import functions, matrix_functions
 from .names import python_literal
 
 # --------------------------------------------------------------------------- backends
@@ -63,7 +63,7 @@ class NumPyBackend:
         return entry.code[self.name] if entry is not None else None
 
     def helpers(self) -> dict:
-        return functions.HELPERS[self.name]
+        return {**functions.HELPERS[self.name], **matrix_functions.HELPERS[self.name]}
 
     def preconditions(self, function: str) -> list[str]:
         """Lines that refuse to run where results could not match NumPy's float64."""
@@ -144,12 +144,34 @@ _PROJECT = '''def _project(J, projection, axes):
 '''
 
 
-_TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT}
+_FRECHET = '''def _frechet(f, X, E):
+    """L_f(X, E), for each E of a batch (..., n, n): the top right block of
+    f([[X, E], [0, X]]) (Higham, Functions of Matrices, 2008, §3.2)."""
+    n = X.shape[-1]
+    Z = {xp}.zeros_like(E)
+    top = {cat}([X + Z, E], -1)
+    bottom = {cat}([Z, X + Z], -1)
+    return f({cat}([top, bottom], -2))[..., :n, n:]
+'''
+
+_FRECHET_STAGE = '''def _frechet_stage(f, X, T):
+    """L_f(X, ·) on the first two axes of the array T (n, n, r, s)."""
+    E = {moveaxis}(T, (0, 1), (-2, -1))
+    return {moveaxis}(_frechet(f, X, E), (-2, -1), (0, 1))
+'''
+
+
+_TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
+              "_frechet_stage": _FRECHET_STAGE}
 
 
 def templated(helper: str, backend) -> str:
     """The source of a helper function for the backend."""
     setter = "K = K.at[rows, cols].set(1.0)" if backend.name == "jax" else "K[rows, cols] = 1.0"
-    return _TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter)
+    torch = backend.name == "torch"
+    cat = "torch.cat" if torch else f"{backend.xp}.concatenate"
+    moveaxis = "torch.movedim" if torch else f"{backend.xp}.moveaxis"
+    return _TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter, cat=cat,
+                                     moveaxis=moveaxis)
 
 

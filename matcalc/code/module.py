@@ -38,6 +38,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 from ..calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct, map_factors
 from ..core.errors import MatcalcError, OptionError, VariableError
 from ..core.nodes import is_one_by_one, is_symmetric_symbol, normalise
+from ..core import matrix_functions
 from ..core.registry import run_stage
 from .backends import BACKENDS, templated
 from .lowering import Lowering, Survey, canonical, dim_code
@@ -295,6 +296,11 @@ class ModuleWriter:
             return T
         return einsum("im,mnkl,jn->ijkl", dense(t.A), T, dense(t.B))
 
+    def imports(self) -> str:
+        """The backend's imports, and SciPy's linear algebra where a helper calls it."""
+        scipy = any(h in matrix_functions.HELPERS.get(self.b.name, {}) for h in self.helpers)
+        return self.b.imports + ("\nimport scipy.linalg" if scipy else "")
+
     def preamble(self) -> str:
         """The helper functions the written functions call (recorded in `helper_order`)."""
         helpers = self.b.helpers()
@@ -305,8 +311,8 @@ class ModuleWriter:
                 blocks.append(self.b.eigen_power())
             elif h == "_commutation":
                 blocks.append(templated("_commutation", self.b))
-            elif h == "_project":
-                blocks.append(templated("_project", self.b))
+            elif h in ("_project", "_frechet", "_frechet_stage"):
+                blocks.append(templated(h, self.b))
             elif h in helpers:
                 blocks.append(helpers[h])
             else:
@@ -357,7 +363,7 @@ def write(obj, args, backend: str, name: str, gradient: Gradient | None = None):
             functions.append(_check_function(writer, name, X, gradient.symmetric,
                                              gradient.diagonal))
     preamble = writer.preamble()
-    parts = [writer.b.imports + "\n"] + ([preamble] if preamble else []) + functions
+    parts = [writer.imports() + "\n"] + ([preamble] if preamble else []) + functions
     source = "\n\n".join(parts)
     check_module(source, writer)
     return source, writer

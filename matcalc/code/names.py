@@ -170,7 +170,7 @@ def check_module(source: str, writer) -> None:
     def fail(what):
         raise AssertionError(f"matcalc wrote a module that {what}; this is a bug in matcalc")
 
-    tree, imports = _parsed(source), _parsed(writer.b.imports).body
+    tree, imports = _parsed(source), _parsed(writer.imports()).body
     if [ast.dump(s) for s in tree.body[:len(imports)]] != [ast.dump(s) for s in imports]:
         fail("does not start with its imports")
     defs = tree.body[len(imports):]

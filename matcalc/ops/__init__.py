@@ -8,6 +8,7 @@ evaluation, notation (text, LaTeX, input syntax), code lowering, parser entries 
 
 from ..core.functions import FUNCTIONS
 from ..core.registry import OPERATORS
-from . import diag, differentials, entrywise, inverse, kronecker, leaves, norms, products, trace  # noqa: F401
+from . import (diag, differentials, entrywise, inverse, kronecker, leaves,  # noqa: F401
+               matrix_functions, norms, products, trace)
 
 __all__ = ["FUNCTIONS", "OPERATORS"]

@@ -1,0 +1,155 @@
+"""The matrix-function table: functions of a square matrix by its power series or Jordan
+form, not entry by entry — expm, logm (principal logarithm), sqrtm (principal square root)
+— and the node of their Fréchet derivatives.
+
+Contract: `MATRIX_FUNCTIONS` holds one frozen `MatrixFunctionEntry` per function; nothing
+else lists their names. `matrix_function(name, X)` builds f(X); `frechet(name, X, E)` builds
+L_f(X, E), the Fréchet derivative of f at X in the direction E (d f(X) = L_f(X, dX)), or
+its closed form f′(X) c when E = c I (f′(X) commutes with X). Values: SciPy, imported when
+first used; the Fréchet derivative by the block identity
+f([[X, E], [0, X]]) = [[f(X), L_f(X, E)], [0, f(X)]] (Higham, Functions of Matrices, 2008,
+§3.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy
+from sympy import Basic, MatrixExpr
+from sympy.core.symbol import Str
+
+from .errors import ShapeError
+from .nodes import _OfOneMatrix, matmul, sympified
+from .registry import InMatcalcNotation
+
+
+@dataclass(frozen=True)
+class MatrixFunctionEntry:
+    """One matrix function f.
+
+    name: its name in the input syntax and in Python (matcalc.expm).
+    scipy: the function of scipy.linalg computing it.
+    derivative: M -> f′(M) as a matrix expression (L_f(M, I) = f′(M)).
+    text, latex: how f(A) prints ("{}" stands for the argument; not e^{A} or A^{1/2},
+    which read back as entrywise exp and a matrix power).
+    code: backend -> the function generated code calls (None: the backend has none).
+    principal: defined (principal branch) only without eigenvalues on the closed negative
+    real axis.
+    """
+    name: str
+    scipy: str
+    derivative: Callable
+    text: str
+    latex: str
+    code: dict
+    principal: bool = False
+
+
+class MatrixFunction(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
+    """f(A) for a square A as a matrix function (expm, logm, sqrtm); `entry` is set on each
+    subclass."""
+
+    entry: MatrixFunctionEntry | None = None
+
+    @cached_property
+    def shape(self):
+        return self.arg.shape
+
+    def _eval_transpose(self):
+        """f(A)ᵀ = f(Aᵀ)"""
+        return type(self)(sympy.Transpose(self.arg))
+
+
+class Frechet(InMatcalcNotation, MatrixExpr):
+    """L_f(X, E): the Fréchet derivative of the matrix function f at X in the direction E."""
+
+    def __new__(cls, name, X, E):
+        name = Str(str(name))  # a name, not a Symbol: no free symbol
+        X, E = sympified(X), sympified(E)
+        if not isinstance(X, MatrixExpr) or not isinstance(E, MatrixExpr):
+            raise ShapeError(f"the Fréchet derivative of {name} takes two matrices")
+        return Basic.__new__(cls, name, X, E)
+
+    @property
+    def entry(self) -> MatrixFunctionEntry:
+        return BY_NAME[str(self.args[0])]
+
+    @property
+    def X(self):
+        return self.args[1]
+
+    @property
+    def E(self):
+        return self.args[2]
+
+    @cached_property
+    def shape(self):
+        return self.X.shape
+
+    def _eval_transpose(self):
+        """L_f(X, E)ᵀ = L_f(Xᵀ, Eᵀ)"""
+        return Frechet(self.entry.name, sympy.Transpose(self.X), sympy.Transpose(self.E))
+
+
+def _inverse_square_root(M):
+    return matmul(sympy.Rational(1, 2), sympy.Inverse(matrix_function("sqrtm", M)))
+
+
+#: The table. L_f(M, I) = f′(M): expm′ = expm, logm′(M) = M⁻¹, sqrtm′(M) = ½ sqrtm(M)⁻¹.
+MATRIX_FUNCTIONS: tuple = (
+    MatrixFunctionEntry("expm", "expm", lambda M: matrix_function("expm", M), "expm({})",
+                        r"\operatorname{{expm}}\left({}\right)",
+                        {"numpy": "_expm", "jax": "jax.scipy.linalg.expm",
+                         "torch": "torch.linalg.matrix_exp"}),
+    MatrixFunctionEntry("logm", "logm", lambda M: sympy.Inverse(M), "logm({})",
+                        r"\operatorname{{logm}}\left({}\right)",
+                        {"numpy": "_logm", "jax": None, "torch": None}, principal=True),
+    MatrixFunctionEntry("sqrtm", "sqrtm", _inverse_square_root, "sqrtm({})",
+                        r"\operatorname{{sqrtm}}\left({}\right)",
+                        {"numpy": "_sqrtm", "jax": None, "torch": None}, principal=True),
+)
+
+BY_NAME = {f.name: f for f in MATRIX_FUNCTIONS}
+
+#: One node class per function (Expm, Logm, Sqrtm), as SymPy has one class per function.
+NODES = {f.name: type(f.name.capitalize(), (MatrixFunction,), {"entry": f})
+         for f in MATRIX_FUNCTIONS}
+
+
+def matrix_function(name: str, X):
+    """f(X) for the matrix function called `name` (expm, logm, sqrtm)."""
+    return NODES[name](X)
+
+
+def frechet(name: str, X, E):
+    """L_f(X, E); its closed form f′(X) c for E = c I."""
+    coeff, factors = (E.as_coeff_matrices() if isinstance(E, sympy.MatMul)
+                      else (sympy.S.One, [E]))
+    if len(factors) == 1 and isinstance(factors[0], sympy.Identity):
+        return matmul(coeff, BY_NAME[name].derivative(X))
+    return Frechet(name, X, E)
+
+
+def _python_function(name: str):
+    def apply(X):
+        """f(X) of a square matrix X (not entrywise)."""
+        return matrix_function(name, X)
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"{name}(X): the matrix function {name} of a square matrix X."
+    return apply
+
+
+#: matcalc.expm, matcalc.logm, matcalc.sqrtm.
+PYTHON_FUNCTIONS = {f.name: _python_function(f.name) for f in MATRIX_FUNCTIONS}
+
+#: Helper functions generated NumPy code defines (the module then imports scipy.linalg):
+#: f of each matrix in a batch (..., n, n), real for real matrices.
+HELPERS = {"numpy": {f"_{f.scipy}": f'def _{f.scipy}(X):\n    """scipy.linalg.{f.scipy} of '
+                     f'each matrix of X (..., n, n)."""\n'
+                     f"    f = np.vectorize(scipy.linalg.{f.scipy}, signature='(m,m)->(m,m)')\n"
+                     f"    return np.real(f(X))\n"
+                     for f in MATRIX_FUNCTIONS},
+           "jax": {}, "torch": {}}

@@ -1,0 +1,132 @@
+"""Matrix functions expm, logm, sqrtm and their Fréchet derivatives
+(matcalc/ops/matrix_functions.py, matcalc/core/matrix_functions.py)."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+import scipy.linalg
+import sympy
+from helpers import A, B, C, X, assert_verified, n, spd
+from sympy import Trace
+
+import matcalc
+from matcalc.core.matrix_functions import MATRIX_FUNCTIONS, Frechet
+from ops._examples import check_example, example_id
+
+expm, logm, sqrtm = matcalc.expm, matcalc.logm, matcalc.sqrtm
+S = matcalc.SymmetricMatrixSymbol("S", n)
+
+EXAMPLES = [
+    (Trace(A * expm(X)), X, {}),                                  # expm
+    (Trace(logm(X) * A) + Trace(sqrtm(X)), X, {}),                # logm, sqrtm
+    (sympy.log(sympy.Determinant(sqrtm(X))), X, {}),              # through det
+    (Trace(A * Frechet("expm", C, X)), X, {}),                    # a Fréchet derivative
+    (expm(X), X, {}),                                             # Jacobians
+    (A * logm(X).T, X, {}),
+    (sqrtm(X) * B, X, {}),
+    (Frechet("logm", C, X * A), X, {}),
+]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
+def test_matrix_function_examples_match_finite_differences(example):
+    check_example(example)
+
+
+@pytest.mark.parametrize("symmetric", [True, "entries"])
+@pytest.mark.parametrize("F", [Trace(A * logm(S)), logm(S), sqrtm(S) * A, Trace(expm(S) * A)],
+                         ids=str)
+def test_symmetric_variables_in_both_conventions(F, symmetric):
+    assert_verified(F, S, symmetric=symmetric)
+
+
+def _exact_frechet(name, X0, E):
+    n0 = X0.shape[0]
+    block = np.block([[X0, E], [np.zeros_like(X0), X0]])
+    return getattr(scipy.linalg, name)(block)[:n0, n0:].real
+
+
+@pytest.mark.parametrize(("f", "closed_form"), [
+    (expm, "expm(Xᵀ)"), (logm, "X⁻ᵀ"), (sqrtm, "sqrtm(Xᵀ)⁻¹/2")], ids=["expm", "logm", "sqrtm"])
+def test_the_gradient_of_a_trace_is_the_derivative_transposed_and_agrees_with_the_block_formula(
+        f, closed_form):
+    """∂ tr f(X)/∂X = f′(X)ᵀ = L_f(Xᵀ, I): the printed closed form against the Fréchet
+    derivative computed from f([[Xᵀ, I], [0, Xᵀ]])."""
+    G = matcalc.grad(Trace(f(X)), X)
+    assert matcalc.text(G) == closed_form
+    X0 = np.eye(3) + 0.3 * np.random.default_rng(0).standard_normal((3, 3))
+    exact = _exact_frechet(f.__name__, X0.T, np.eye(3))
+    np.testing.assert_allclose(matcalc.evaluate(G, {"X": X0}), exact, rtol=1e-9, atol=1e-12)
+
+
+def test_a_frechet_derivative_evaluates_to_the_differences_of_f():
+    """L_f(X, E) by the block formula against (f(X + hE) − f(X − hE))/2h."""
+    rng = np.random.default_rng(1)
+    X0, E0 = np.eye(3) + 0.3 * rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    for entry in MATRIX_FUNCTIONS:
+        f = getattr(scipy.linalg, entry.scipy)
+        h = 1e-5
+        differences = ((f(X0 + h * E0) - f(X0 - h * E0)) / (2 * h)).real
+        value = matcalc.evaluate(Frechet(entry.name, X, A), {"X": X0, "A": E0})
+        np.testing.assert_allclose(value, differences, rtol=1e-6, atol=1e-8)
+
+
+def test_the_gradient_of_a_trace_with_a_weight_is_a_frechet_derivative_at_the_transpose():
+    G = matcalc.grad(Trace(A * expm(X)), X)
+    assert matcalc.text(G) == "L_expm(Xᵀ, Aᵀ)"
+    assert matcalc.latex(G) == r"L_{\operatorname{expm}}\left(X^{\top}, A^{\top}\right)"
+
+
+def test_matrix_functions_parse_print_and_read_back():
+    e = matcalc.parse("X: 3 x 3; expm(X) + logm(X) - sqrtm(X)")
+    assert matcalc.text(e) == "expm(X) + logm(X) - sqrtm(X)"
+    assert matcalc.parse(matcalc.syntax(e, declare=True)) == e
+    assert matcalc.parse_latex(matcalc.latex(e), {"X": e.atoms(sympy.MatrixSymbol).pop()}) == e
+    with pytest.raises(matcalc.ShapeError, match="expm of a non-square"):
+        matcalc.parse("W: 3 x 2; expm(W)")
+
+
+@pytest.mark.parametrize("name", ["logm", "sqrtm"])
+def test_the_principal_branch_is_refused_on_the_negative_real_axis(name):
+    values = {"X": np.diag([2.0, -1.0, 3.0])}
+    with pytest.raises(matcalc.EvaluationError, match="closed negative real axis"):
+        matcalc.evaluate(getattr(matcalc, name)(X), values)
+
+
+def test_a_second_derivative_through_a_matrix_function_is_refused_by_name():
+    with pytest.raises(matcalc.NoRuleError, match="second Fréchet derivative of expm"):
+        matcalc.hessian(Trace(A * expm(X)), X)
+    # with a closed-form gradient (expm(Xᵀ)) the Hessian is a first derivative
+    assert matcalc.text(matcalc.hessian(Trace(expm(X)), X)) == "𝕋 : L_expm(X)"
+
+
+def _installed(name):
+    return importlib.util.find_spec(name) is not None
+
+
+@pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
+    not _installed(b), reason=f"{b} is not installed")) for b in ("jax", "torch")]])
+@pytest.mark.parametrize("F", [Trace(A * expm(X)), expm(X) * A, Trace(logm(X)), sqrtm(X)],
+                         ids=str)
+def test_generated_code_agrees_with_evaluate_or_is_refused_by_name(F, backend):
+    from test_codegen import arguments, assert_same, run
+    derivative = matcalc.jacobian(F, X) if isinstance(F, sympy.MatrixExpr) else \
+        matcalc.grad(F, X)
+    values = {"X": np.eye(3) + 0.3 * np.random.default_rng(2).standard_normal((3, 3)),
+              "A": np.random.default_rng(3).standard_normal((3, 3)), "n": 3}
+    args = arguments(F, derivative)
+    written = matcalc.text(derivative)  # Trace(logm(X)) has the derivative X⁻ᵀ
+    if backend != "numpy" and ("logm" in written or "sqrtm" in written):
+        with pytest.raises(matcalc.NoRuleError, match=f"no {backend} code"):
+            matcalc.lambdify(derivative, args, backend)
+        return
+    assert_same(run(derivative, args, values, backend), matcalc.evaluate(derivative, values),
+                f"{F} {backend}")
+
+
+def test_logm_of_an_spd_matrix_by_itself():
+    """∂ logm(S)/∂S for SPD S, symmetric: the stage L_logm(S) composed with 𝕀ₛ."""
+    J = matcalc.jacobian(logm(S), S)
+    assert matcalc.text(J) == "L_logm(S) : 𝕀ₛ"
+    assert matcalc.check(logm(S), S, values={"S": spd(3)}).ok
