@@ -15,6 +15,7 @@ from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcE
                           VariableError)
 from .core.functions import PYTHON_FUNCTIONS
 from .core.matrix_functions import PYTHON_FUNCTIONS as MATRIX_FUNCTIONS
+from .core.spectra import PYTHON_FUNCTIONS as SPECTRAL_FUNCTIONS
 from .core.limits import Budget, budget
 from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
                          elementwise)
@@ -33,6 +34,8 @@ __version__ = "0.1.0"
 globals().update(PYTHON_FUNCTIONS)
 #: matcalc.expm, matcalc.logm, matcalc.sqrtm: matrix functions (not entrywise).
 globals().update(MATRIX_FUNCTIONS)
+#: matcalc.eigmax, matcalc.eigmin, matcalc.normspec, matcalc.normnuc.
+globals().update(SPECTRAL_FUNCTIONS)
 
 __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
@@ -44,5 +47,5 @@ __all__ = [
     "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
     "text",
     *sorted(name for name in PYTHON_FUNCTIONS if name != "abs"),  # abs: not over the builtin
-    *sorted(MATRIX_FUNCTIONS),
+    *sorted(MATRIX_FUNCTIONS), *sorted(SPECTRAL_FUNCTIONS),
 ]

@@ -32,7 +32,10 @@ ROWS = ("d", "evaluate", "text", "latex", "syntax", "lower", "adjoint", "forward
 #: variable. Their printing is tested in tests/ops/test_differentials.py.
 NOT_FUNCTIONS = {"matrix differential": "dX is the direction, not a function of X",
                  "pending differential": "d(u) is a step of a derivation",
-                 "imaginary unit": "matcalc's results are real"}
+                 "imaginary unit": "matcalc's results are real",
+                 "spectral vector": "v_max(S), u₁(X), polar(X) are factors of derivatives; "
+                                    "their own derivative is refused by name "
+                                    "(tests/ops/test_spectra.py)"}
 
 
 def _family_examples():
