@@ -17,8 +17,8 @@ from .core.functions import PYTHON_FUNCTIONS
 from .core.matrix_functions import PYTHON_FUNCTIONS as MATRIX_FUNCTIONS
 from .core.spectra import PYTHON_FUNCTIONS as SPECTRAL_FUNCTIONS
 from .core.limits import Budget, budget
-from .core.nodes import (Adjugate, CommutationMatrix, Norm, SymmetricMatrixSymbol, Unvec, Vec,
-                         elementwise)
+from .core.nodes import (Adjugate, CommutationMatrix, Norm, PseudoInverse, SymmetricMatrixSymbol,
+                         Unvec, Vec, elementwise)
 from .exporting import codegen, lambdify
 from .numeric.checking import CheckResult, check
 from .latex_reader import parse_latex
@@ -36,16 +36,18 @@ globals().update(PYTHON_FUNCTIONS)
 globals().update(MATRIX_FUNCTIONS)
 #: matcalc.eigmax, matcalc.eigmin, matcalc.normspec, matcalc.normnuc.
 globals().update(SPECTRAL_FUNCTIONS)
+pinv = PseudoInverse  # matcalc.pinv(A), as the syntax's pinv(A)
 
 __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
     "EvaluationError", "ExpressionError", "FourthOrder", "LimitError", "MatcalcError",
-    "MatcalcSyntaxError", "NoRuleError", "Norm", "NotScalarError", "OptionError", "ShapeError",
+    "MatcalcSyntaxError", "NoRuleError", "Norm", "NotScalarError", "OptionError",
+    "PseudoInverse", "ShapeError",
     "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
     "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
     "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
     "text",
     *sorted(name for name in PYTHON_FUNCTIONS if name != "abs"),  # abs: not over the builtin
-    *sorted(MATRIX_FUNCTIONS), *sorted(SPECTRAL_FUNCTIONS),
+    *sorted(MATRIX_FUNCTIONS), *sorted(SPECTRAL_FUNCTIONS), "pinv",
 ]

@@ -347,6 +347,14 @@ class Adjugate(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
         return self.arg.shape
 
 
+class PseudoInverse(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
+    """A⁺, the Moore–Penrose pseudo-inverse of A (m x n): n x m."""
+
+    @cached_property
+    def shape(self):
+        return (self.arg.shape[1], self.arg.shape[0])
+
+
 def sympified(obj, what: str = "the argument"):
     """obj as a SymPy expression (a Python number becomes one); an `ExpressionError`
     naming `what` for anything else (a string is text for `matcalc.parse`, never

@@ -1,4 +1,5 @@
-"""The inverse, the determinant and the adjugate: A⁻¹, det A, adj A = det(A) A⁻¹.
+"""The inverse, the determinant, the adjugate and the pseudo-inverse: A⁻¹, det A,
+adj A = det(A) A⁻¹, A⁺.
 
 det(Aᵏ) and log det(Aᵏ) are computed as det(A)ᵏ and k log|det A| (through transposes and
 inverses too), never forming the power: det(X⁶⁴) formed loses every digit.
@@ -12,7 +13,7 @@ import sympy
 from ..calculus.differentiation import constant_exponent
 from ..code.values import DENSE, DIAG, EYE, MUL, POW, SCALAR, Value, join_sum, power, scale
 from ..core.errors import EvaluationError
-from ..core.nodes import Adjugate, matmul, power_of_base
+from ..core.nodes import Adjugate, PseudoInverse, matadd, matmul, power_of_base
 from ..core.registry import CALL, POSTFIX, Operator, ParseEntry, register
 
 # --- inverse ----------------------------------------------------------------------------
@@ -200,3 +201,45 @@ register(Operator(
     latex=lambda p, e: rf"\operatorname{{adj}}\left({p.print(e.arg)}\right)",
     syntax=lambda p, e: p.call("adj", e.arg), lower=lower_adjugate,
     parse=(ParseEntry("adj", 1, parse_adjugate),), square_argument=True, binds=CALL))
+
+
+# --- pseudo-inverse ---------------------------------------------------------------------
+
+
+def d_pseudo_inverse(e, d):
+    """dA⁺ = −A⁺ dA A⁺ + A⁺ A⁺ᵀ dAᵀ (I − A A⁺) + (I − A⁺ A) dAᵀ A⁺ᵀ A⁺   (A of constant,
+    here full, rank)
+    Golub & Pereyra (1973), Theorem 4.3."""
+    A, P, dA = e.arg, e, d(e.arg)
+    m, n = A.shape
+    Pt, dAt = sympy.Transpose(P), sympy.Transpose(dA)
+    return matadd([matmul(-1, P, dA, P),
+                   matmul(P, Pt, dAt, matadd([sympy.Identity(m), matmul(-1, A, P)])),
+                   matmul(matadd([sympy.Identity(n), matmul(-1, P, A)]), dAt, Pt, P)])
+
+
+def ev_pseudo_inverse(e, env):
+    """A⁺; EvaluationError unless A has full column or row rank (where A⁺ is differentiable
+    and the formula above holds)."""
+    A = env.ev(e.arg)
+    singular = np.linalg.svd(A, compute_uv=False)
+    if singular.size and singular[-1] <= 1e-12 * max(1.0, singular[0]):
+        raise EvaluationError(f"{e.arg} has neither full column nor full row rank: its "
+                              "pseudo-inverse is not differentiable there")
+    return np.linalg.pinv(A)
+
+
+def parse_pseudo_inverse(b, t, where):
+    b.matrix(t, "pinv", where)
+    return b.typed((t.shape[1], t.shape[0]), lambda: PseudoInverse(t.build()))
+
+
+register(Operator(
+    "pseudo-inverse", (PseudoInverse,), d=d_pseudo_inverse, rule="pseudo-inverse",
+    evaluate=ev_pseudo_inverse,
+    text=lambda p, e: p.base(e.arg) + "⁺", latex=lambda p, e: f"{p.base(e.arg)}^{{+}}",
+    syntax=lambda p, e: p.call("pinv", e.arg),
+    lower=lambda low, e: Value(low.b.linalg("pinv", low.dense(low.value(e.arg)).code),
+                               DENSE, tuple(e.shape)),
+    transpose=lambda A, ctx: PseudoInverse(sympy.Transpose(A.arg)),
+    parse=(ParseEntry("pinv", 1, parse_pseudo_inverse),), binds=POSTFIX))
