@@ -161,8 +161,28 @@ _FRECHET_STAGE = '''def _frechet_stage(f, X, T):
 '''
 
 
+_FRECHET2 = '''def _frechet2(f, X, E, F):
+    """L²_f(X; E, F), for each F of a batch (..., n, n): the top right block of f of
+    [[X, E, F, 0], [0, X, 0, F], [0, 0, X, E], [0, 0, 0, X]] (Higham & Relton, 2014)."""
+    n = X.shape[-1]
+    Z = {xp}.zeros_like(F)
+    X = X + Z
+    E = E + Z
+    rows = [{cat}([X, E, F, Z], -1), {cat}([Z, X, Z, F], -1), {cat}([Z, Z, X, E], -1),
+            {cat}([Z, Z, Z, X], -1)]
+    return f({cat}(rows, -2))[..., :n, 3 * n:]
+'''
+
+_FRECHET2_STAGE = '''def _frechet2_stage(f, X, K, T):
+    """L²_f(X; K, ·) on the first two axes of the array T (n, n, r, s)."""
+    F = {moveaxis}(T, (0, 1), (-2, -1))
+    return {moveaxis}(_frechet2(f, X, K, F), (-2, -1), (0, 1))
+'''
+
+
 _TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
-              "_frechet_stage": _FRECHET_STAGE}
+              "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
+              "_frechet2_stage": _FRECHET2_STAGE}
 
 
 def templated(helper: str, backend) -> str:

@@ -311,7 +311,7 @@ class ModuleWriter:
                 blocks.append(self.b.eigen_power())
             elif h == "_commutation":
                 blocks.append(templated("_commutation", self.b))
-            elif h in ("_project", "_frechet", "_frechet_stage"):
+            elif h in ("_project", "_frechet", "_frechet_stage", "_frechet2", "_frechet2_stage"):
                 blocks.append(templated(h, self.b))
             elif h in helpers:
                 blocks.append(helpers[h])

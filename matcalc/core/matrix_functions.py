@@ -94,6 +94,36 @@ class Frechet(InMatcalcNotation, MatrixExpr):
         return Frechet(self.entry.name, sympy.Transpose(self.X), sympy.Transpose(self.E))
 
 
+class SecondFrechet(InMatcalcNotation, MatrixExpr):
+    """L²_f(X; E, F): the second Fréchet derivative of f at X in the directions E and F,
+    d L_f(X, E) = L_f(X, dE) + L²_f(X; E, dX); symmetric in E and F."""
+
+    def __new__(cls, name, X, E, F):
+        name = Str(str(name))
+        X, E, F = (sympified(a) for a in (X, E, F))
+        if not all(isinstance(a, MatrixExpr) for a in (X, E, F)):
+            raise ShapeError(f"the second Fréchet derivative of {name} takes three matrices")
+        return Basic.__new__(cls, name, X, E, F)
+
+    @property
+    def entry(self) -> MatrixFunctionEntry:
+        return BY_NAME[str(self.args[0])]
+
+    @property
+    def X(self):
+        return self.args[1]
+
+    @cached_property
+    def shape(self):
+        return self.X.shape
+
+    def _eval_transpose(self):
+        """L²_f(X; E, F)ᵀ = L²_f(Xᵀ; Eᵀ, Fᵀ)"""
+        E, F = self.args[2:]
+        return SecondFrechet(self.entry.name, sympy.Transpose(self.X), sympy.Transpose(E),
+                             sympy.Transpose(F))
+
+
 def _inverse_square_root(M):
     return matmul(sympy.Rational(1, 2), sympy.Inverse(matrix_function("sqrtm", M)))
 
@@ -125,12 +155,21 @@ def matrix_function(name: str, X):
 
 
 def frechet(name: str, X, E):
-    """L_f(X, E); its closed form f′(X) c for E = c I."""
+    """L_f(X, E); its closed form f′(X) c for E = c I; 0 for E = 0."""
+    if isinstance(E, sympy.ZeroMatrix):
+        return sympy.ZeroMatrix(*X.shape)
     coeff, factors = (E.as_coeff_matrices() if isinstance(E, sympy.MatMul)
                       else (sympy.S.One, [E]))
     if len(factors) == 1 and isinstance(factors[0], sympy.Identity):
         return matmul(coeff, BY_NAME[name].derivative(X))
     return Frechet(name, X, E)
+
+
+def second_frechet(name: str, X, E, F):
+    """L²_f(X; E, F); 0 when a direction is 0."""
+    if isinstance(E, sympy.ZeroMatrix) or isinstance(F, sympy.ZeroMatrix):
+        return sympy.ZeroMatrix(*X.shape)
+    return SecondFrechet(name, X, E, F)
 
 
 def _python_function(name: str):

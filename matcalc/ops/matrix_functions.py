@@ -5,8 +5,8 @@ d f(X) = L_f(X, dX), the Fréchet derivative; its adjoint is the Fréchet deriva
 ⟨H, L_f(X, E)⟩ = ⟨L_f(Xᵀ, H), E⟩ (f has real Taylor coefficients), so ∂ tr f(X)/∂X =
 L_f(Xᵀ, I) = f′(X)ᵀ. Values come from SciPy; L_f(X, E) from the block identity
 f([[X, E], [0, X]]) = [[f(X), L_f(X, E)], [0, f(X)]] (Higham, Functions of Matrices, 2008,
-§3.2). A Fréchet derivative of a Fréchet derivative (a Hessian through f) is not written
-yet and is refused by name.
+§3.2); the second, L²_f(X; E, F), from a 4 x 4 block of the same kind (Higham & Relton,
+2014), so Hessians go through f too. Third derivatives are refused by name.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from ..calculus.pullback import pullback
 from ..code.values import DENSE, Value
 from ..core.errors import EvaluationError, NoRuleError
 from ..core.matrix_functions import (BY_NAME, MATRIX_FUNCTIONS, NODES, Frechet, MatrixFunction,
-                                     frechet, matrix_function)
+                                     SecondFrechet, frechet, matrix_function, second_frechet)
+from ..core.nodes import matadd
 from ..core.registry import CALL, Operator, ParseEntry, refused, register
 
 # --- values -----------------------------------------------------------------------------
@@ -54,6 +55,14 @@ def frechet_value(entry, X, E, expr):
     n = X.shape[0]
     block = np.block([[X, E], [np.zeros_like(X), X]])
     return function_value(entry, block, expr)[:n, n:]
+
+
+def second_frechet_value(entry, X, E, F, expr):
+    """L²_f(X; E, F), the top right block of f of [[X, E, F, 0], [0, X, 0, F],
+    [0, 0, X, E], [0, 0, 0, X]] (Higham & Relton, 2014)."""
+    n, Z = X.shape[0], np.zeros_like(X)
+    block = np.block([[X, E, F, Z], [Z, X, Z, F], [Z, Z, X, E], [Z, Z, Z, X]])
+    return function_value(entry, block, expr)[:n, 3 * n:]
 
 
 # --- f(X) -------------------------------------------------------------------------------
@@ -104,14 +113,12 @@ register(Operator(
 
 
 def d_frechet(e, d):
-    """d L_f(X, E) = L_f(X, dE) for X constant (the second Fréchet derivative, for X
-    varying, is not written yet)"""
+    """d L_f(X, E) = L_f(X, dE) + L²_f(X; E, dX)
+    Higham & Relton, SIAM J. Matrix Anal. Appl. 35 (2014)."""
+    terms = [frechet(e.entry.name, e.X, d(e.E))]
     if depends(e.X, d):
-        raise NoRuleError(
-            f"no second Fréchet derivative of {e.entry.name} (in {e}): Hessians and second "
-            f"derivatives through {e.entry.name} are not written yet",
-            construct=f"second derivative through {e.entry.name}")
-    return frechet(e.entry.name, e.X, d(e.E))
+        terms.append(second_frechet(e.entry.name, e.X, e.E, d(e.X)))
+    return matadd(terms, e.shape)
 
 
 def adj_frechet(D, H, dX):
@@ -143,51 +150,126 @@ register(Operator(
     lower=lower_frechet, transpose=lambda A, ctx: A._eval_transpose(), binds=CALL))
 
 
+# --- L²_f(X; E, F) ----------------------------------------------------------------------
+
+
+def d_second_frechet(e, d):
+    """d L²_f(X; E, F) = L²_f(X; dE, F) + L²_f(X; E, dF) for X constant (a third derivative
+    is not written)"""
+    name, X, E, F = str(e.args[0]), *e.args[1:]
+    if depends(X, d):
+        raise NoRuleError(f"no third Fréchet derivative of {name} (in {e}): derivatives "
+                          f"of third order through {name} are not written",
+                          construct=f"third derivative through {name}")
+    return matadd([second_frechet(name, X, d(E), F), second_frechet(name, X, E, d(F))],
+                  e.shape)
+
+
+def _linear_direction(e, dX):
+    """(the direction holding dX, the other one); L²_f is symmetric in its directions."""
+    E, F = e.args[2:]
+    if E.has(dX) and F.has(dX):
+        raise NoRuleError(f"no rule for {e} quadratic in {dX}", construct="quadratic term")
+    return (E, F) if E.has(dX) else (F, E)
+
+
+def adj_second_frechet(D, H, dX):
+    """⟨H, L²_f(X; K, L)⟩ = ⟨L²_f(Xᵀ; Kᵀ, H), L⟩   (f with real Taylor coefficients)"""
+    L, K = _linear_direction(D, dX)
+    name, X = str(D.args[0]), D.args[1]
+    return pullback(L, second_frechet(name, sympy.Transpose(X), sympy.Transpose(K), H), dX)
+
+
+def fwd_second_frechet(D, dX):
+    """L²_f(X; K, L): the stage L²_f(X; K, ·) on the terms of L"""
+    L, K = _linear_direction(D, dX)
+    return through(FrechetStage(str(D.args[0]), D.args[1], K), linear_terms(L, dX))
+
+
+def lower_second_frechet(low, e):
+    low.helpers.add("_frechet2")
+    name = lower_function_call(low, e.entry, "B").split("(")[0]
+    X, E, F = (low.dense(low.value(a)).code for a in e.args[1:])
+    return Value(f"_frechet2({name}, {X}, {E}, {F})", DENSE, tuple(e.shape))
+
+
+def text_second_frechet(p, e):
+    name, X, E, F = str(e.args[0]), *e.args[1:]
+    return f"L²_{name}({p.print(X)}; {p.print(E)}, {p.print(F)})"
+
+
+def latex_second_frechet(p, e):
+    name, X, E, F = str(e.args[0]), *e.args[1:]
+    return (rf"L^{{2}}_{{\operatorname{{{name}}}}}\left({p.print(X)}; {p.print(E)}, "
+            rf"{p.print(F)}\right)")
+
+
+register(Operator(
+    "second Fréchet derivative", (SecondFrechet,), d=d_second_frechet,
+    rule="second Fréchet derivative is bilinear", adjoint=adj_second_frechet,
+    forward=fwd_second_frechet,
+    evaluate=lambda e, env: second_frechet_value(e.entry, env.ev(e.X), env.ev(e.args[2]),
+                                                 env.ev(e.args[3]), e),
+    text=text_second_frechet, latex=latex_second_frechet,
+    syntax=refused("input syntax of a second Fréchet derivative", "it is a result"),
+    lower=lambda low, e: lower_second_frechet(low, e),
+    transpose=lambda A, ctx: A._eval_transpose(), binds=CALL))
+
+
 # --- the stage L_f(X, ·) of fourth-order results ------------------------------------------
 
 
 @dataclass(frozen=True)
 class FrechetStage:
-    """The linear map M ↦ L_f(X, M) inside a fourth-order term (contract:
-    fourth_order.Stage). Its adjoint is L_f(Xᵀ, ·); L_f(X, M)ᵀ = L_f(Xᵀ, Mᵀ). Its matrix on
-    vec has no closed form matcalc writes (the Kronecker form is refused by name)."""
+    """The linear map M ↦ L_f(X, M), or M ↦ L²_f(X; K, M) with a direction K, inside a
+    fourth-order term (contract: fourth_order.Stage). Its adjoint is L_f(Xᵀ, ·)
+    (L²_f(Xᵀ; Kᵀ, ·)); L_f(X, M)ᵀ = L_f(Xᵀ, Mᵀ). Its matrix on vec has no closed form
+    matcalc writes (the Kronecker form is refused by name)."""
     name: str
     X: sympy.MatrixExpr
+    K: sympy.MatrixExpr | None = None
 
     def shape(self, inner_shape):
         return tuple(self.X.shape)
 
     def apply(self, M):
-        return frechet(self.name, self.X, M)
+        if self.K is None:
+            return frechet(self.name, self.X, M)
+        return second_frechet(self.name, self.X, self.K, M)
 
     def pull(self, W, inner_shape):
-        return frechet(self.name, sympy.Transpose(self.X), W)
+        if self.K is None:
+            return frechet(self.name, sympy.Transpose(self.X), W)
+        return second_frechet(self.name, sympy.Transpose(self.X), sympy.Transpose(self.K), W)
 
     def matrix(self, inner_shape):
         raise NoRuleError(f"no Kronecker form of the Fréchet derivative of {self.name} at "
                           f"{self.X}", construct=f"Kronecker form through {self.name}")
 
     def transposed(self):
-        return FrechetStage(self.name, sympy.Transpose(self.X))
+        K = None if self.K is None else sympy.Transpose(self.K)
+        return FrechetStage(self.name, sympy.Transpose(self.X), K)
 
     def merged(self, t):
         return None
 
     def factors(self):
-        return (self.X,)
+        return (self.X,) if self.K is None else (self.X, self.K)
 
     def with_factors(self, factors):
-        return FrechetStage(self.name, factors[0])
+        return FrechetStage(self.name, *factors)
 
     def key(self):
-        return (FrechetStage, self.name, self.X)
+        return (FrechetStage, self.name, self.X, self.K)
 
     def notation(self, p, inner):
-        head = f"L_{self.name}" if p.TENSOR["square"] == "⊠" else \
-            rf"L_{{\operatorname{{{self.name}}}}}"
-        X = p.print(self.X)
-        return f"{head}{p.parenthesised(X)}" if inner is None else \
-            f"{head}{p.parenthesised(X)} : {inner}"
+        latex = p.TENSOR["square"] != "⊠"
+        order = "" if self.K is None else ("^{2}" if latex else "²")
+        head = rf"L{order}_{{\operatorname{{{self.name}}}}}" if latex else \
+            f"L{order}_{self.name}"
+        at = p.print(self.X) if self.K is None else f"{p.print(self.X)}; {p.print(self.K)}"
+        head += p.parenthesised(at)
+        return head if inner is None else f"{head} : {inner}"
 
     def index(self, st, entry, i, j, inner):
         raise NoRuleError(f"no index notation for a Jacobian through {self.name}: use the "
@@ -195,17 +277,24 @@ class FrechetStage:
 
     def evaluate(self, T, ev, dim):
         entry, X = BY_NAME[self.name], ev(self.X)
+        K = None if self.K is None else ev(self.K)
         out = np.empty((X.shape[0], X.shape[1], *T.shape[2:]))
         for k in range(T.shape[2]):
             for l in range(T.shape[3]):
-                out[:, :, k, l] = frechet_value(entry, X, T[:, :, k, l], self.X)
+                E = T[:, :, k, l]
+                out[:, :, k, l] = frechet_value(entry, X, E, self.X) if K is None else \
+                    second_frechet_value(entry, X, K, E, self.X)
         return out
 
     def lower(self, low, T, inner_shape, rs):
-        low.helpers |= {"_frechet", "_frechet_stage"}
         name = lower_function_call(low, BY_NAME[self.name], "B").split("(")[0]
         X = low.dense(low.value(self.X)).code
-        return f"_frechet_stage({name}, {X}, {T})"
+        if self.K is None:
+            low.helpers |= {"_frechet", "_frechet_stage"}
+            return f"_frechet_stage({name}, {X}, {T})"
+        low.helpers |= {"_frechet2", "_frechet2_stage"}
+        K = low.dense(low.value(self.K)).code
+        return f"_frechet2_stage({name}, {X}, {K}, {T})"
 
 
 __all__ = ["NODES"]

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import scipy.linalg
 import sympy
-from helpers import A, B, C, X, assert_verified, n, spd
+from helpers import A, B, C, X, assert_hessian_verified, assert_verified, n, spd
 from sympy import Trace
 
 import matcalc
-from matcalc.core.matrix_functions import MATRIX_FUNCTIONS, Frechet
+from matcalc.core.matrix_functions import MATRIX_FUNCTIONS, Frechet, SecondFrechet
 from ops._examples import check_example, example_id
 
 expm, logm, sqrtm = matcalc.expm, matcalc.logm, matcalc.sqrtm
@@ -26,6 +26,10 @@ EXAMPLES = [
     (A * logm(X).T, X, {}),
     (sqrtm(X) * B, X, {}),
     (Frechet("logm", C, X * A), X, {}),
+    (Trace(A * Frechet("expm", X, B)), X, {}),                    # a second derivative
+    (Frechet("sqrtm", X, B) * A, X, {}),
+    (Trace(A * SecondFrechet("expm", C, X, B)), X, {}),           # a second Fréchet
+    (SecondFrechet("logm", C, B, X * A), X, {}),                  # derivative, linear in X
 ]
 
 
@@ -94,11 +98,26 @@ def test_the_principal_branch_is_refused_on_the_negative_real_axis(name):
         matcalc.evaluate(getattr(matcalc, name)(X), values)
 
 
-def test_a_second_derivative_through_a_matrix_function_is_refused_by_name():
-    with pytest.raises(matcalc.NoRuleError, match="second Fréchet derivative of expm"):
-        matcalc.hessian(Trace(A * expm(X)), X)
+@pytest.mark.parametrize("f", [Trace(A * expm(X)), Trace(A * logm(X)),
+                               Trace(sqrtm(X) * A * sqrtm(X)), Trace(expm(X) * expm(X).T)],
+                         ids=str)
+def test_hessians_through_matrix_functions_use_the_second_frechet_derivative(f):
+    assert_hessian_verified(f, X)
+
+
+def test_hessians_print_with_the_second_frechet_derivative():
+    assert matcalc.text(matcalc.hessian(Trace(A * expm(X)), X)) == "𝕋 : L²_expm(X; A)"
     # with a closed-form gradient (expm(Xᵀ)) the Hessian is a first derivative
     assert matcalc.text(matcalc.hessian(Trace(expm(X)), X)) == "𝕋 : L_expm(X)"
+    H = matcalc.hessian(Trace(A * logm(S)), S, symmetric="entries")
+    assert_hessian_verified(Trace(A * logm(S)), S, symmetric="entries")
+    assert "L²_logm(S; Aᵀ)" in matcalc.text(H)
+
+
+def test_a_third_derivative_through_a_matrix_function_is_refused_by_name():
+    f = Trace(A * SecondFrechet("expm", X, B, C))
+    with pytest.raises(matcalc.NoRuleError, match="third Fréchet derivative of expm"):
+        matcalc.grad(f, X)
 
 
 def _installed(name):
@@ -107,14 +126,16 @@ def _installed(name):
 
 @pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
     not _installed(b), reason=f"{b} is not installed")) for b in ("jax", "torch")]])
-@pytest.mark.parametrize("F", [Trace(A * expm(X)), expm(X) * A, Trace(logm(X)), sqrtm(X)],
+@pytest.mark.parametrize("F", [Trace(A * expm(X)), expm(X) * A, Trace(logm(X)), sqrtm(X),
+                               Trace(A * Frechet("expm", X, B)), Frechet("expm", X, B)],
                          ids=str)
 def test_generated_code_agrees_with_evaluate_or_is_refused_by_name(F, backend):
     from test_codegen import arguments, assert_same, run
     derivative = matcalc.jacobian(F, X) if isinstance(F, sympy.MatrixExpr) else \
         matcalc.grad(F, X)
     values = {"X": np.eye(3) + 0.3 * np.random.default_rng(2).standard_normal((3, 3)),
-              "A": np.random.default_rng(3).standard_normal((3, 3)), "n": 3}
+              "A": np.random.default_rng(3).standard_normal((3, 3)),
+              "B": np.random.default_rng(4).standard_normal((3, 3)), "n": 3}
     args = arguments(F, derivative)
     written = matcalc.text(derivative)  # Trace(logm(X)) has the derivative X⁻ᵀ
     if backend != "numpy" and ("logm" in written or "sqrtm" in written):
