@@ -63,15 +63,15 @@ class MatrixFunction(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
         return type(self)(sympy.Transpose(self.arg))
 
 
-class Frechet(InMatcalcNotation, MatrixExpr):
-    """L_f(X, E): the Fréchet derivative of the matrix function f at X in the direction E."""
+class _FrechetDerivative(InMatcalcNotation, MatrixExpr):
+    """A Fréchet derivative of f at X: args (name, X, directions…), of X's shape."""
 
-    def __new__(cls, name, X, E):
+    def __new__(cls, name, X, *directions):
         name = Str(str(name))  # a name, not a Symbol: no free symbol
-        X, E = sympified(X), sympified(E)
-        if not isinstance(X, MatrixExpr) or not isinstance(E, MatrixExpr):
-            raise ShapeError(f"the Fréchet derivative of {name} takes two matrices")
-        return Basic.__new__(cls, name, X, E)
+        X, *directions = (sympified(a) for a in (X, *directions))
+        if not all(isinstance(a, MatrixExpr) for a in (X, *directions)):
+            raise ShapeError(f"the Fréchet derivative of {name} takes matrices")
+        return Basic.__new__(cls, name, X, *directions)
 
     @property
     def entry(self) -> MatrixFunctionEntry:
@@ -80,48 +80,27 @@ class Frechet(InMatcalcNotation, MatrixExpr):
     @property
     def X(self):
         return self.args[1]
+
+    @cached_property
+    def shape(self):
+        return self.X.shape
+
+    def _eval_transpose(self):
+        """L_f(X, E)ᵀ = L_f(Xᵀ, Eᵀ), and so for L²_f"""
+        return type(self)(self.entry.name, *[sympy.Transpose(a) for a in self.args[1:]])
+
+
+class Frechet(_FrechetDerivative):
+    """L_f(X, E): the Fréchet derivative of the matrix function f at X in the direction E."""
 
     @property
     def E(self):
         return self.args[2]
 
-    @cached_property
-    def shape(self):
-        return self.X.shape
 
-    def _eval_transpose(self):
-        """L_f(X, E)ᵀ = L_f(Xᵀ, Eᵀ)"""
-        return Frechet(self.entry.name, sympy.Transpose(self.X), sympy.Transpose(self.E))
-
-
-class SecondFrechet(InMatcalcNotation, MatrixExpr):
+class SecondFrechet(_FrechetDerivative):
     """L²_f(X; E, F): the second Fréchet derivative of f at X in the directions E and F,
     d L_f(X, E) = L_f(X, dE) + L²_f(X; E, dX); symmetric in E and F."""
-
-    def __new__(cls, name, X, E, F):
-        name = Str(str(name))
-        X, E, F = (sympified(a) for a in (X, E, F))
-        if not all(isinstance(a, MatrixExpr) for a in (X, E, F)):
-            raise ShapeError(f"the second Fréchet derivative of {name} takes three matrices")
-        return Basic.__new__(cls, name, X, E, F)
-
-    @property
-    def entry(self) -> MatrixFunctionEntry:
-        return BY_NAME[str(self.args[0])]
-
-    @property
-    def X(self):
-        return self.args[1]
-
-    @cached_property
-    def shape(self):
-        return self.X.shape
-
-    def _eval_transpose(self):
-        """L²_f(X; E, F)ᵀ = L²_f(Xᵀ; Eᵀ, Fᵀ)"""
-        E, F = self.args[2:]
-        return SecondFrechet(self.entry.name, sympy.Transpose(self.X), sympy.Transpose(E),
-                             sympy.Transpose(F))
 
 
 def _inverse_square_root(M):
