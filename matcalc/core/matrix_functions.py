@@ -91,7 +91,13 @@ class _FrechetDerivative(InMatcalcNotation, MatrixExpr):
 
 
 class Frechet(_FrechetDerivative):
-    """L_f(X, E): the Fréchet derivative of the matrix function f at X in the direction E."""
+    """L_f(X, E): the Fréchet derivative of the matrix function f at X in the direction E.
+    Built, it is 0 for E = 0 and f′(X) E where E commutes with X (see `frechet`), also when
+    the rewrite rules rebuild it."""
+
+    def __new__(cls, name, X, E):
+        closed = _closed_form(str(name), sympified(X), sympified(E))
+        return closed if closed is not None else super().__new__(cls, name, X, E)
 
     @property
     def E(self):
@@ -134,14 +140,41 @@ def matrix_function(name: str, X):
 
 
 def frechet(name: str, X, E):
-    """L_f(X, E); its closed form f′(X) c for E = c I; 0 for E = 0."""
+    """L_f(X, E); 0 for E = 0; its closed form f′(X) E where E commutes with X (E = c I,
+    X⁻¹, Xᵏ, g(X), their products and sums), since then L_f(X, E) = Σₖ aₖ k Xᵏ⁻¹ E."""
+    return Frechet(name, X, E)
+
+
+def _closed_form(name: str, X, E):
+    """0, f′(X) c or f′(X) E for the cases of `frechet`; None otherwise."""
     if isinstance(E, sympy.ZeroMatrix):
         return sympy.ZeroMatrix(*X.shape)
     coeff, factors = (E.as_coeff_matrices() if isinstance(E, sympy.MatMul)
                       else (sympy.S.One, [E]))
     if len(factors) == 1 and isinstance(factors[0], sympy.Identity):
         return matmul(coeff, BY_NAME[name].derivative(X))
-    return Frechet(name, X, E)
+    if commutes_with(E, X):
+        return matmul(BY_NAME[name].derivative(X), E)
+    return None
+
+
+def commutes_with(E, X) -> bool:
+    """True when E is built from X alone (so E X = X E): X, I, X⁻¹, Xᵏ, g(X) for a matrix
+    function g, and products, sums and scalar multiples of those."""
+    if E == X or isinstance(E, sympy.Identity):
+        return True
+    if isinstance(E, sympy.Transpose):  # Eᵀ X = X Eᵀ when E Xᵀ = Xᵀ E
+        return commutes_with(E.arg, X.arg if isinstance(X, sympy.Transpose) else
+                             sympy.Transpose(X))
+    if isinstance(E, (sympy.Inverse, sympy.MatPow)):
+        return commutes_with(E.args[0], X)
+    if isinstance(E, MatrixFunction):
+        return commutes_with(E.arg, X)
+    if isinstance(E, sympy.MatMul):
+        return all(commutes_with(f, X) for f in E.as_coeff_matrices()[1])
+    if isinstance(E, sympy.MatAdd):
+        return all(commutes_with(t, X) for t in E.args)
+    return False
 
 
 def second_frechet(name: str, X, E, F):

@@ -151,3 +151,19 @@ def test_logm_of_an_spd_matrix_by_itself():
     J = matcalc.jacobian(logm(S), S)
     assert matcalc.text(J) == "L_logm(S) : 𝕀ₛ"
     assert matcalc.check(logm(S), S, values={"S": spd(3)}).ok
+
+
+@pytest.mark.parametrize(("f", "closed_form"), [
+    (sympy.Determinant(expm(X)), "det(expm(X)) I"),              # det e^X = e^{tr X}
+    (Trace(expm(X) * expm(X)), "2 expm(Xᵀ)²"),
+    (sympy.log(sympy.Determinant(sqrtm(X))), "sqrtm(Xᵀ)⁻²/2"),   # = X⁻ᵀ/2
+], ids=str)
+def test_a_direction_that_commutes_with_the_point_gives_a_closed_form(f, closed_form):
+    """L_f(X, E) = f′(X) E when E is built from X alone (E X = X E)."""
+    assert matcalc.text(assert_verified(f, X)) == closed_form
+
+
+def test_a_direction_that_does_not_commute_stays_a_frechet_derivative():
+    assert isinstance(Frechet("expm", X, A * X), Frechet)
+    assert isinstance(Frechet("expm", X, X.T), Frechet)
+    assert not isinstance(Frechet("expm", X, X.I * expm(X) + 2 * X), Frechet)
