@@ -69,11 +69,10 @@ def through(stage, terms) -> list:
         rows, cols = stage.shape(shape_of(t))
         c = _identity_multiple(t.A)  # a term c L: S(c L) = c S(L)
         plain = c is not None and _identity(t.B)
-        if isinstance(t, MapTerm) and not t.transposed and plain and stage.merged(t):
-            out.append(stage.merged(t))
-        elif isinstance(t, MapTerm) and plain and stage.transposed() is not None and \
-                stage.transposed().merged(t):  # G ∘ S(L)ᵀ = (Gᵀ ∘ S(L))ᵀ
-            out.append(stage.transposed().merged(t))
+        inside = stage.transposed() if isinstance(t, MapTerm) and t.transposed else stage
+        merged = inside.merged(t) if isinstance(t, MapTerm) and plain and inside else None
+        if merged is not None:  # G ∘ S(L) = (G ∘ S)(L), G ∘ S(L)ᵀ = ((Gᵀ ∘ S)(L))ᵀ
+            out.append(merged)
         elif isinstance(t, DXTTerm) and plain and stage.transposed() is not None:
             # S(dXᵀ) = S′(dX)ᵀ: the transposer outside, G ∘ dXᵀ = (Gᵀ ∘ dX)ᵀ
             dX = DXTerm(sympy.Identity(t.B.shape[0]), sympy.Identity(t.A.shape[0]))

@@ -68,7 +68,18 @@ class softplus(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa:
         return self.args[0].is_real
 
 
-class relu(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N801
+class _NonnegativeOfReal:
+    """Mixin: f(x) is real and nonnegative for real x (relu, step)."""
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_nonnegative(self):
+        return self.args[0].is_real
+
+
+class relu(_NonnegativeOfReal, EntrywiseOnMatrices, InMatcalcNotation,  # noqa: N801
+           sympy.Function):
     """relu(x) = max(x, 0);  relu′(x) = step(x) (taken as 0 at the kink x = 0)."""
 
     def fdiff(self, argindex=1):
@@ -82,14 +93,9 @@ class relu(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N80
             return sympy.S.Zero
         return None
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
 
-    def _eval_is_nonnegative(self):
-        return self.args[0].is_real
-
-
-class step(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N801
+class step(_NonnegativeOfReal, EntrywiseOnMatrices, InMatcalcNotation,  # noqa: N801
+           sympy.Function):
     """step(x) = 1 for x > 0, 0 for x ≤ 0 (the Heaviside step with step(0) = 0);
     step′(x) = 0 (taken as 0 at the kink x = 0 too)."""
 
@@ -103,12 +109,6 @@ class step(EntrywiseOnMatrices, InMatcalcNotation, sympy.Function):  # noqa: N80
         if x.is_nonpositive:
             return sympy.S.Zero
         return None
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _eval_is_nonnegative(self):
-        return self.args[0].is_real
 
 
 @dataclass(frozen=True)

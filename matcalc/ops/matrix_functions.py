@@ -82,8 +82,9 @@ def _parse(entry):
     return ParseEntry(entry.name, 1, parse)
 
 
-def lower_function_call(low, entry, *arguments):
-    """The code calling entry's function in the backend; NoRuleError where it has none."""
+def function_code(low, entry) -> str:
+    """The name of entry's function in the backend's code (a helper it then defines);
+    NoRuleError where the backend has none."""
     name = entry.code.get(low.b.name)
     if name is None:
         raise NoRuleError(f"no {low.b.name} code for {entry.name}: {low.b.name} has no "
@@ -91,12 +92,12 @@ def lower_function_call(low, entry, *arguments):
                           construct=f"{entry.name} in {low.b.name}")
     if name in low.b.helpers():
         low.helpers.add(name)
-    return f"{name}({', '.join(arguments)})"
+    return name
 
 
 def lower_matrix_function(low, e):
     X = low.dense(low.value(e.arg)).code
-    return Value(lower_function_call(low, e.entry, X), DENSE, tuple(e.shape))
+    return Value(f"{function_code(low, e.entry)}({X})", DENSE, tuple(e.shape))
 
 
 register(Operator(
@@ -134,7 +135,7 @@ def fwd_frechet(D, dX):
 
 def lower_frechet(low, e):
     low.helpers.add("_frechet")
-    name = lower_function_call(low, e.entry, "B").split("(")[0]
+    name = function_code(low, e.entry)
     X, E = (low.dense(low.value(a)).code for a in (e.X, e.E))
     return Value(f"_frechet({name}, {X}, {E})", DENSE, tuple(e.shape))
 
@@ -188,7 +189,7 @@ def fwd_second_frechet(D, dX):
 
 def lower_second_frechet(low, e):
     low.helpers.add("_frechet2")
-    name = lower_function_call(low, e.entry, "B").split("(")[0]
+    name = function_code(low, e.entry)
     X, E, F = (low.dense(low.value(a)).code for a in e.args[1:])
     return Value(f"_frechet2({name}, {X}, {E}, {F})", DENSE, tuple(e.shape))
 
@@ -263,10 +264,7 @@ class FrechetStage:
         return (FrechetStage, self.name, self.X, self.K)
 
     def notation(self, p, inner):
-        latex = p.TENSOR["square"] != "⊠"
-        order = "" if self.K is None else ("^{2}" if latex else "²")
-        head = rf"L{order}_{{\operatorname{{{self.name}}}}}" if latex else \
-            f"L{order}_{self.name}"
+        head = p.TENSOR["frechet" if self.K is None else "second frechet"].format(self.name)
         at = p.print(self.X) if self.K is None else f"{p.print(self.X)}; {p.print(self.K)}"
         head += p.parenthesised(at)
         return head if inner is None else f"{head} : {inner}"
@@ -287,7 +285,7 @@ class FrechetStage:
         return out
 
     def lower(self, low, T, inner_shape, rs):
-        name = lower_function_call(low, BY_NAME[self.name], "B").split("(")[0]
+        name = function_code(low, BY_NAME[self.name])
         X = low.dense(low.value(self.X)).code
         if self.K is None:
             low.helpers |= {"_frechet", "_frechet_stage"}

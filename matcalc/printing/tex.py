@@ -62,7 +62,9 @@ class MatrixLatexPrinter(Notation, LatexPrinter):
     TENSOR = {"square": r"\boxtimes", "dyadic": r"\otimes", "transposer": r"\mathbb{T}",
               "symmetric": r"\mathbb{I}_s", "entries": r"\left(2 \mathbb{I}_s - \mathbb{D}\right)",
               "diagonal": r"\mathbb{D}", "hadamard": r"\odot", "kronecker": r"\otimes",
-              "vec": r"\operatorname{vec}", "unvec": r"\operatorname{vec}^{-1}"}
+              "vec": r"\operatorname{vec}", "unvec": r"\operatorname{vec}^{-1}",
+              "frechet": r"L_{{\operatorname{{{}}}}}",
+              "second frechet": r"L^{{2}}_{{\operatorname{{{}}}}}"}
 
     def __init__(self, transpose: str = "top", bold: bool = False):
         if transpose not in _MARKS:

@@ -33,7 +33,8 @@ class TextPrinter(Notation, StrPrinter):
     style = "text"
     TENSOR = {"square": "⊠", "dyadic": "⊗", "transposer": "𝕋", "symmetric": "𝕀ₛ",
               "entries": "(2𝕀ₛ - 𝔻)", "diagonal": "𝔻", "hadamard": "∘", "kronecker": "⊗",
-              "vec": "vec", "unvec": "vec⁻¹"}
+              "vec": "vec", "unvec": "vec⁻¹",
+              "frechet": "L_{}", "second frechet": "L²_{}"}
 
     @staticmethod
     def parenthesised(s: str) -> str:
