@@ -11,8 +11,8 @@ from .calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct, St
 from .calculus.gradients import differential, grad, hessian, jacobian
 from .calculus.steps import Derivation, Step, derive
 from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcError,
-                          MatcalcSyntaxError, NoRuleError, NotScalarError, OptionError, ShapeError,
-                          VariableError)
+                          MatcalcSyntaxError, NoRuleError, NotDifferentiableError, NotScalarError,
+                          OptionError, ShapeError, VariableError)
 from .core.functions import PYTHON_FUNCTIONS
 from .core.matrix_functions import PYTHON_FUNCTIONS as MATRIX_FUNCTIONS
 from .core.spectra import PYTHON_FUNCTIONS as SPECTRAL_FUNCTIONS
@@ -41,7 +41,8 @@ pinv = PseudoInverse  # matcalc.pinv(A), as the syntax's pinv(A)
 __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
     "EvaluationError", "ExpressionError", "FourthOrder", "LimitError", "MatcalcError",
-    "MatcalcSyntaxError", "NoRuleError", "Norm", "NotScalarError", "OptionError",
+    "MatcalcSyntaxError", "NoRuleError", "Norm", "NotDifferentiableError", "NotScalarError",
+    "OptionError",
     "PseudoInverse", "ShapeError",
     "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
     "Vec", "budget",

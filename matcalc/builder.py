@@ -272,9 +272,17 @@ class Builder:
             return Typed(shape, lambda: given, declared=declared)
         if kind == "scalar":
             return Typed(None, lambda: Symbol(name))
-        cls = SymmetricMatrixSymbol if kind == "symmetric" else MatrixSymbol
-        return Typed(shape, lambda: cls(name, *(self.dims.resolve(d) for d in shape)),
-                     declared=declared)
+
+        def build():  # the kind as it is at the end (see `symmetric`)
+            cls = SymmetricMatrixSymbol if self.declared[name][0] == "symmetric" else MatrixSymbol
+            return cls(name, *(self.dims.resolve(d) for d in shape))
+        return Typed(shape, build, declared=declared, name=name)
+
+    def symmetric(self, t: Typed):
+        """An argument that must be symmetric (eigmax(S)): a name typed by its first letter
+        is read as a symmetric matrix."""
+        if t.name and t.name in self.assumed():
+            self.declared[t.name] = ("symmetric", self.declared[t.name][1])
 
     # operators ------------------------------------------------------------------------
 

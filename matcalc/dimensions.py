@@ -26,6 +26,7 @@ class Typed:
     build: Callable[[], sympy.Basic]
     factors: tuple = ()  # for a matrix product: its factors, built in one MatMul
     declared: bool = False  # a symbol (or its transpose) whose shape was declared
+    name: str = ""  # for a bare matrix symbol: its name
 
     @property
     def is_scalar(self) -> bool:

@@ -9,6 +9,7 @@ It reads::
     A + B   A - B   A B   A \cdot B   A \times B   \frac{a}{b}   a/b   -A
     A^{\top}  A^T  A^\intercal  A^{\mathsf{T}}  A'           transposes
     A^{-1}  A^{-\top}  A^{2}  A^{\circ 2}                      powers
+    A^{+}                                                      the pseudo-inverse
     A \odot B  A \circ B  A \otimes B  A : B                   Hadamard, Kronecker, double dot
     \operatorname{tr}(A)  \mathrm{tr}\,A  \det X  \log\det X  \ln  \exp  \sigma(x)  e^{x}
     \lVert x \rVert_2  \|X\|_F  \left| a \right|  \sqrt{x}  \mathbf{1}  I  \mathbf{X}
@@ -301,6 +302,9 @@ class LatexReader:
             self.advance()
             return self.tree("inverse_transpose", [base, self.lark_token("QUOTE", "'", op)],
                              first)
+        if k == "+" and self.kind(self.tokens[self.i + 1]) == "}":  # A^{+}, the pseudo-inverse
+            self.advance()
+            return self.tree("call", [self.lark_token("CALLNAME", "pinv", op), base], first)
         if k == "∘":
             self.advance()
             exponent = self.sum()

@@ -8,7 +8,9 @@ up to MAX_DEPTH. Every operator matcalc differentiates appears: sums, scalar mul
 products, transposes, inverses, matrix powers (positive and negative), the adjugate,
 trace, determinant and log-determinant, the Frobenius norm, Hadamard products and powers,
 entrywise functions, diag of a vector and the diagonal of a matrix, Kronecker products,
-vec, vec⁻¹, the commutation matrix, identity and ones, and scalar functions of traces.
+vec, vec⁻¹, the commutation matrix, identity and ones, scalar functions of traces, the
+matrix functions expm, logm and sqrtm, the pseudo-inverse, and the spectral functions
+eigmax, eigmin (of symmetric matrices), normspec and normnuc.
 
 Arguments of inverses, determinants, logs and negative powers are drawn from forms that are
 invertible, resp. positive, at the random values `matcalc.numeric.checking.random_point` gives
@@ -18,8 +20,9 @@ A case is (expression, variable, task, structure). `classify` derives it and ret
 Outcome: "correct" (agrees with central finite differences), "no rule" (a NoRuleError,
 allowed, counted by its construct), "over budget" (a LimitError: the work budget ran out,
 allowed, counted), "undefined" (the expression itself cannot be evaluated at three random
-points: not a verdict on matcalc, counted), or a failure: "wrong" (disagrees at every step
-size) and "crash" (any other exception).
+points, or its derivative does not exist at the point drawn — a repeated eigenvalue, a
+rank-deficient argument of normnuc: not a verdict on matcalc, counted), or a failure:
+"wrong" (disagrees at every step size) and "crash" (any other exception).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import matcalc
 from matcalc.core.functions import FUNCTIONS, sigmoid, softplus
 from matcalc.core.nodes import (Adjugate, CommutationMatrix, Elementwise, Norm,
                                 SymmetricMatrixSymbol, Unvec, Vec, elementwise, kronecker)
+from matcalc.core.spectra import SpectralFunction
 from matcalc.numeric.checking import random_point
 
 MAX_DEPTH = 6
@@ -114,7 +118,10 @@ def matrix(draw, shape, depth):
            "hadamard", "hadamard power", "entrywise"]
     if r == col and r != ONE:
         ops += ["inverse", "power", "negative power", "adjugate", "diagonal", "diag of vector",
-                "identity", "unvec of kron", "transposed by commutation"]
+                "identity", "unvec of kron", "transposed by commutation", "matrix function",
+                "pseudo-inverse"]
+    if r != col and ONE not in shape:
+        ops += ["pseudo-inverse"]
     op = draw(st.sampled_from(ops))
     sub = matrix(shape, below)
     if op == "leaf":
@@ -156,6 +163,15 @@ def matrix(draw, shape, depth):
         return Unvec(kronecker(L, R) * Vec(draw(matrix(shape, below // 2))), r, col)
     if op == "transposed by commutation":  # vec⁻¹(K vec(M)) = Mᵀ
         return Unvec(CommutationMatrix(r, col) * Vec(draw(sub)), col, r)
+    if op == "matrix function":  # arguments near I or SPD: logm and sqrtm are defined there
+        f = draw(st.sampled_from([matcalc.expm, matcalc.logm, matcalc.sqrtm]))
+        argument = draw(near_identity(min(below, 2)) if r == n else invertible(r, below))
+        return f(Rational(1, 2) * argument if f is matcalc.expm else argument)
+    if op == "pseudo-inverse":  # of full rank at random values
+        if r == col:
+            return matcalc.pinv(draw(invertible(r, below)))
+        leaves = LEAVES[(col, r)] + [M.T for M in LEAVES[(r, col)]]  # Gaussian: full rank
+        return matcalc.pinv(draw(st.sampled_from(leaves)))
     raise AssertionError(op)
 
 
@@ -197,7 +213,7 @@ def scalar(draw, depth):
     below = depth - 1
     op = draw(st.sampled_from(["trace", "trace", "quadratic form", "bilinear form", "sum of",
                                "det", "logdet", "norm", "norm squared", "function", "sum",
-                               "product", "kron trace", "vec form", "leaf"]))
+                               "product", "kron trace", "vec form", "leaf", "spectral"]))
     if op == "leaf":
         return draw(scalar(0))
     if op == "trace":
@@ -234,6 +250,13 @@ def scalar(draw, depth):
         L, R = draw(matrix((m, m), half)), draw(matrix((n, n), half))
         M, N = draw(matrix((n, m), half)), draw(matrix((n, m), half))
         return Trace(Vec(M).T * kronecker(L, R) * Vec(N))
+    if op == "spectral":
+        kind = draw(st.sampled_from(["eigmax", "eigmin", "normspec", "normnuc"]))
+        if kind in ("eigmax", "eigmin"):  # of a symmetric matrix
+            M = draw(matrix((n, n), below))
+            return getattr(matcalc, kind)(draw(st.sampled_from([M + M.T, M.T * M, S, P])))
+        return getattr(matcalc, kind)(draw(matrix(draw(st.sampled_from([(n, n), (n, m)])),
+                                                  below)))
     raise AssertionError(op)
 
 
@@ -344,7 +367,10 @@ def _classify(case: Case) -> Outcome:
         verdicts = [(f, derive(f, v, **options))]
     for of, derivative in verdicts:
         _printable(derivative)
-        error = _best_error(of, v, derivative, point, options)
+        try:
+            error = _best_error(of, v, derivative, point, options)
+        except matcalc.NotDifferentiableError as err:  # f is defined here, f′ is not
+            return Outcome("undefined", detail=str(err))
         if error is not None:
             return Outcome("wrong", detail=f"relative error {error:.2e} for {derivative}")
     return Outcome("correct")
@@ -394,7 +420,8 @@ def operators(e) -> set[str]:
             names.add(f"entrywise {node.function.__name__}")
         elif isinstance(node, sympy.Function):
             names.add(type(node).__name__)
-        elif isinstance(node, (MatrixExpr, Norm, sympy.Pow, sympy.Add, sympy.Mul)) and \
+        elif isinstance(node, (MatrixExpr, Norm, SpectralFunction, sympy.Pow, sympy.Add,
+                               sympy.Mul)) and \
                 not isinstance(node, MatrixSymbol):
             names.add(type(node).__name__)
     return names

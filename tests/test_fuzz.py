@@ -95,7 +95,12 @@ def test_fourth_order_results_evaluate_to_their_kronecker_form(case):
         return
     p, q, r, s = array.shape
     scale = max(1.0, float(np.max(np.abs(array)))) if array.size else 1.0
-    np.testing.assert_allclose(matcalc.evaluate(J.kronecker(), values),
+    try:
+        K = J.kronecker()
+    except matcalc.NoRuleError as err:  # through L_f at a point that is not symmetric
+        event(f"no Kronecker form: {err.construct}")
+        return
+    np.testing.assert_allclose(matcalc.evaluate(K, values),
                                array.reshape(p * q, r * s, order="F"), rtol=1e-9,
                                atol=1e-12 * scale)  # the entries' rounding grows with them
 

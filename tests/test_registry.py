@@ -35,7 +35,10 @@ NOT_FUNCTIONS = {"matrix differential": "dX is the direction, not a function of 
                  "imaginary unit": "matcalc's results are real",
                  "spectral vector": "v_max(S), u₁(X), polar(X) are factors of derivatives; "
                                     "their own derivative is refused by name "
-                                    "(tests/ops/test_spectra.py)"}
+                                    "(tests/ops/test_spectra.py)",
+                 "Loewner matrix": "F_f(S) is a factor of a Daleckiĭ–Kreĭn derivative; its own "
+                                   "derivative is refused by name (hessian() differentiates "
+                                   "L_f, tests/ops/test_matrix_functions.py)"}
 
 
 def _family_examples():

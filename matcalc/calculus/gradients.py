@@ -11,6 +11,10 @@ Jacobians of gradients, H_ijkl = ∂²f/∂X_ij ∂X_kl.
 
 Structured variables: `symmetric` (see matcalc.calculus.symmetric; the default is True for a
 `SymmetricMatrixSymbol`) and `diagonal=True` (only the diagonal of X is free: G ∘ I).
+
+Matrix functions: a Fréchet derivative L_f(S, E) at a symmetric S is printed in the
+Daleckiĭ–Kreĭn form U (F ∘ (Uᵀ E U)) Uᵀ (`in_daleckii_krein_form`); `hessian`
+differentiates the gradient before that form, since U(S) has no differential rule.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 
 from ..core.errors import NotScalarError, VariableError
 from ..core.limits import bounded
+from ..core.matrix_functions import Frechet, daleckii_krein
 from ..core.nodes import (as_scalar, differential_of, is_matrix, is_one_by_one, is_symmetric_symbol,
                           matadd, matmul, normalise, short, sympified)
 from ..core.shapes import validate
@@ -131,6 +136,12 @@ def grad(f, X, *, symmetric=None, diagonal=False):
     """
     f, X = _prepare(f, X)
     sym, diagonal = _structure(X, symmetric, diagonal)
+    symmetric_symbols = _symmetric_symbols(X, sym, diagonal)
+    return in_daleckii_krein_form(_grad(f, X, sym, diagonal), symmetric_symbols)
+
+
+def _grad(f, X, sym, diagonal):
+    """The gradient as `grad` computes it, before the Daleckiĭ–Kreĭn form (f, X prepared)."""
     if is_matrix(f) and not is_one_by_one(f):
         raise NotScalarError(
             f"grad needs a scalar f; {f} is {f.shape[0]} x {f.shape[1]} (use jacobian)")
@@ -139,6 +150,19 @@ def grad(f, X, *, symmetric=None, diagonal=False):
     G = _gradient_of(df, X, dX)
     G = _on_diagonal(G, X) if diagonal else project(G, X, sym)
     return simplify(G, symmetric=_symmetric_symbols(X, sym, diagonal))
+
+
+def in_daleckii_krein_form(expr, symmetric_symbols=()):
+    """expr with each Fréchet derivative L_f(S, E) at a symmetric S (Sᵀ = S given the
+    symmetric symbols) written U (F ∘ (Uᵀ E U)) Uᵀ, simplified."""
+    def symmetric_point(node):
+        return (isinstance(node, Frechet)
+                and simplify(sympy.Transpose(node.X), symmetric=symmetric_symbols) == node.X)
+
+    if not isinstance(expr, sympy.Basic) or not expr.has(Frechet):
+        return expr
+    written = expr.replace(symmetric_point, lambda L: daleckii_krein(L.entry.name, L.X, L.E))
+    return expr if written == expr else simplify(written, symmetric=symmetric_symbols)
 
 
 def _on_diagonal(G, X):
@@ -174,9 +198,9 @@ def jacobian(F, X, *, symmetric=None, diagonal=False):
         return grad(F, X, symmetric=symmetric, diagonal=diagonal)
     sym, diagonal = _structure(X, symmetric, diagonal)
     dX = differential_of(X)
-    dF = differentiate(F, X, dX)
-    terms = forward.linear_terms(dF, dX)
     symmetric_symbols = _symmetric_symbols(X, sym, diagonal)
+    dF = in_daleckii_krein_form(differentiate(F, X, dX), symmetric_symbols)
+    terms = forward.linear_terms(dF, dX)
 
     def tidy(e):
         return simplify(e, symmetric=symmetric_symbols)
@@ -221,12 +245,12 @@ def hessian(f, X, *, symmetric=None, diagonal=False):
         raise NotScalarError(
             f"hessian needs a scalar f; {f} is {f.shape[0]} x {f.shape[1]}")
     if not isinstance(X, MatrixSymbol) or X.shape[1] == 1:
-        return jacobian(grad(f, X), X)
+        return jacobian(_grad(f, X, False, False), X)
     if sym != "entries" and not diagonal:  # G or sym(G): no Hadamard product
-        return jacobian(grad(f, X, symmetric=sym), X, symmetric=sym)
+        return jacobian(_grad(f, X, sym, False), X, symmetric=sym)
     # 2𝕀ₛ − 𝔻 and 𝔻 act on both sides of the Jacobian of the plain gradient
     structure = "diagonal" if diagonal else "entries"
-    J = jacobian(grad(f, X, symmetric=False), X, symmetric=sym, diagonal=diagonal)
+    J = jacobian(_grad(f, X, False, False), X, symmetric=sym, diagonal=diagonal)
     return fourth_order.project_left(J, structure) if isinstance(J, fourth_order.FourthOrder) else J
 
 

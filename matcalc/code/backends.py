@@ -180,9 +180,21 @@ _FRECHET2_STAGE = '''def _frechet2_stage(f, X, K, T):
 '''
 
 
-_TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
-              "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
-              "_frechet2_stage": _FRECHET2_STAGE}
+def _loewner_template(entry) -> str:
+    """_loewner_<f>(w): the Loewner matrix f[wᵢ, wⱼ] of eigenvalues w (..., n)."""
+    body = "".join(f"    {line}\n" for line in entry.divided_code)
+    return (f"def _loewner_{entry.name}(w):\n"
+            f'    """F_ij = (f(w_i) - f(w_j)) / (w_i - w_j) for the scalar f of {entry.name}, '
+            f'at the eigenvalues\n    w (..., n); f\'(w_i) where w_i = w_j."""\n'
+            f"    a, b = w[..., :, None], w[..., None, :]\n{body}")
+
+
+#: Helpers whose source depends on the backend ({xp}, {cat}, …).
+TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
+             "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
+             "_frechet2_stage": _FRECHET2_STAGE,
+             **{f"_loewner_{f.name}": _loewner_template(f)
+                for f in matrix_functions.MATRIX_FUNCTIONS}}
 
 
 def templated(helper: str, backend) -> str:
@@ -191,7 +203,7 @@ def templated(helper: str, backend) -> str:
     torch = backend.name == "torch"
     cat = "torch.cat" if torch else f"{backend.xp}.concatenate"
     moveaxis = "torch.movedim" if torch else f"{backend.xp}.moveaxis"
-    return _TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter, cat=cat,
+    return TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter, cat=cat,
                                      moveaxis=moveaxis)
 
 

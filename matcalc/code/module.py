@@ -40,7 +40,7 @@ from ..core.errors import MatcalcError, OptionError, VariableError
 from ..core.nodes import is_one_by_one, is_symmetric_symbol, normalise
 from ..core import matrix_functions
 from ..core.registry import run_stage
-from .backends import BACKENDS, templated
+from .backends import BACKENDS, TEMPLATES, templated
 from .lowering import Lowering, Survey, canonical, dim_code
 from .names import (CHECK_LOCALS, CHECK_PARAMETERS, FIXED_NAMES, Namespace, check_module,
                     python_fstring, python_literal)
@@ -309,9 +309,7 @@ class ModuleWriter:
         for h in sorted(self.helpers):
             if h == "_power":
                 blocks.append(self.b.eigen_power())
-            elif h == "_commutation":
-                blocks.append(templated("_commutation", self.b))
-            elif h in ("_project", "_frechet", "_frechet_stage", "_frechet2", "_frechet2_stage"):
+            elif h in TEMPLATES:
                 blocks.append(templated(h, self.b))
             elif h in helpers:
                 blocks.append(helpers[h])

@@ -87,6 +87,12 @@ class EvaluationError(MatcalcError, ValueError):
     """Numeric evaluation failed: a value is missing, has the wrong shape, or is singular."""
 
 
+class NotDifferentiableError(EvaluationError):
+    """The values are a point where the derivative does not exist (a repeated extreme
+    eigenvalue, a rank-deficient matrix under normnuc or pinv, logm′ at a zero eigenvalue),
+    though f itself may be defined there."""
+
+
 def short(text: str, width: int = 60) -> str:
     """text on one line, at most `width` characters."""
     text = " ".join(text.split())

@@ -8,7 +8,9 @@ L_f(X, E), the Fréchet derivative of f at X in the direction E (d f(X) = L_f(X,
 its closed form f′(X) c when E = c I (f′(X) commutes with X). Values: SciPy, imported when
 first used; the Fréchet derivative by the block identity
 f([[X, E], [0, X]]) = [[f(X), L_f(X, E)], [0, f(X)]] (Higham, Functions of Matrices, 2008,
-§3.2).
+§3.2). At a symmetric S = U diag(λ) Uᵀ, `daleckii_krein(name, S, E)` writes it as
+U (F ∘ (Uᵀ E U)) Uᵀ with the Loewner matrix F = `Loewner(name, S)` of divided differences
+f[λᵢ, λⱼ] (Daleckiĭ & Kreĭn, 1965; Bhatia, Matrix Analysis, 1997, Theorem V.3.3).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class MatrixFunctionEntry:
     text, latex: how f(A) prints ("{}" stands for the argument; not e^{A} or A^{1/2},
     which read back as entrywise exp and a matrix power).
     code: backend -> the function generated code calls (None: the backend has none).
+    divided: (a, b) -> f[a, b] = (f(a) − f(b))/(a − b), f′(a) where a = b, entrywise on NumPy
+    arrays, in a form without cancellation; divided_code: the same lines in generated code
+    ({xp} the backend's array module; a, b given, `return` the value).
     principal: defined (principal branch) only without eigenvalues on the closed negative
     real axis.
     """
@@ -45,6 +50,8 @@ class MatrixFunctionEntry:
     text: str
     latex: str
     code: dict
+    divided: Callable
+    divided_code: tuple
     principal: bool = False
 
 
@@ -109,6 +116,64 @@ class SecondFrechet(_FrechetDerivative):
     d L_f(X, E) = L_f(X, dE) + L²_f(X; E, dX); symmetric in E and F."""
 
 
+class Loewner(InMatcalcNotation, MatrixExpr):
+    """F_f(S), the Loewner matrix of f at a symmetric S = U diag(λ) Uᵀ: F_ij = f[λᵢ, λⱼ], the
+    divided difference (f(λᵢ) − f(λⱼ))/(λᵢ − λⱼ), f′(λᵢ) where λᵢ = λⱼ; λ ascending, as in
+    U(S). Symmetric."""
+
+    def __new__(cls, name, S):
+        S = sympified(S)
+        if not isinstance(S, MatrixExpr):
+            raise ShapeError(f"the Loewner matrix of {name} takes a matrix")
+        return Basic.__new__(cls, Str(str(name)), S)
+
+    @property
+    def entry(self) -> MatrixFunctionEntry:
+        return BY_NAME[str(self.args[0])]
+
+    @property
+    def arg(self):
+        return self.args[1]
+
+    @cached_property
+    def shape(self):
+        return self.arg.shape
+
+    def _eval_transpose(self):
+        return self
+
+
+def daleckii_krein(name: str, S, E):
+    """L_f(S, E) = U (F ∘ (Uᵀ E U)) Uᵀ at a symmetric S = U diag(λ) Uᵀ, F = F_f(S)
+    Daleckiĭ & Kreĭn (1965); Bhatia, Matrix Analysis (1997), Theorem V.3.3."""
+    from .spectra import Eigenvectors
+    U = Eigenvectors(S)
+    inner = matmul(sympy.Transpose(U), E, U)
+    return matmul(U, sympy.HadamardProduct(Loewner(name, S), inner), sympy.Transpose(U))
+
+
+def _divided_exp(a, b):
+    """e^max(a,b) (1 − e^−|a−b|)/|a−b|: no overflow before the result, no cancellation"""
+    import numpy as np
+    gap = np.abs(a - b)
+    safe = np.where(gap > 0, gap, 1.0)
+    return np.exp(np.maximum(a, b)) * np.where(gap > 0, -np.expm1(-gap) / safe, 1.0)
+
+
+def _divided_log(a, b):
+    """(log a − log b)/(a − b) = (2/(a + b)) atanh(q)/q, q = (a − b)/(a + b), for a, b > 0"""
+    import numpy as np
+    q = (a - b) / (a + b)
+    safe = np.where(q != 0, q, 1.0)
+    return 2 / (a + b) * np.where(q != 0, np.arctanh(q) / safe, 1.0)
+
+
+def _divided_sqrt(a, b):
+    """(√a − √b)/(a − b) = 1/(√a + √b)"""
+    import numpy as np
+    return 1 / (np.sqrt(a) + np.sqrt(b))
+
+
 def _inverse_square_root(M):
     return matmul(sympy.Rational(1, 2), sympy.Inverse(matrix_function("sqrtm", M)))
 
@@ -118,13 +183,20 @@ MATRIX_FUNCTIONS: tuple = (
     MatrixFunctionEntry("expm", "expm", lambda M: matrix_function("expm", M), "expm({})",
                         r"\operatorname{{expm}}\left({}\right)",
                         {"numpy": "_expm", "jax": "jax.scipy.linalg.expm",
-                         "torch": "torch.linalg.matrix_exp"}),
+                         "torch": "torch.linalg.matrix_exp"}, _divided_exp,
+                        ("gap = {xp}.abs(a - b)", "safe = {xp}.where(gap > 0, gap, 1.0)",
+                         "return {xp}.exp({xp}.maximum(a, b)) * {xp}.where(gap > 0, "
+                         "-{xp}.expm1(-gap) / safe, 1.0)")),
     MatrixFunctionEntry("logm", "logm", lambda M: sympy.Inverse(M), "logm({})",
                         r"\operatorname{{logm}}\left({}\right)",
-                        {"numpy": "_logm", "jax": None, "torch": None}, principal=True),
+                        {"numpy": "_logm", "jax": None, "torch": None}, _divided_log,
+                        ("q = (a - b) / (a + b)", "safe = {xp}.where(q != 0, q, 1.0)",
+                         "return 2 / (a + b) * {xp}.where(q != 0, {xp}.arctanh(q) / safe, 1.0)"),
+                        principal=True),
     MatrixFunctionEntry("sqrtm", "sqrtm", _inverse_square_root, "sqrtm({})",
                         r"\operatorname{{sqrtm}}\left({}\right)",
-                        {"numpy": "_sqrtm", "jax": None, "torch": None}, principal=True),
+                        {"numpy": "_sqrtm", "jax": None, "torch": None}, _divided_sqrt,
+                        ("return 1 / ({xp}.sqrt(a) + {xp}.sqrt(b))",), principal=True),
 )
 
 BY_NAME = {f.name: f for f in MATRIX_FUNCTIONS}

@@ -4,8 +4,9 @@ Scalars: eigmax(S), eigmin(S) (the extreme eigenvalues of a symmetric S), normsp
 (the largest singular value, the spectral norm) and normnuc(X) (the nuclear norm, the sum
 of the singular values). Matrices their derivatives print with: v_max(S), v_min(S) (unit
 eigenvectors, n x 1), u₁(X), v₁(X) (the top singular pair, X v₁ = σ₁ u₁) and polar(X) = U Vᵀ
-(from the thin SVD X = U Σ Vᵀ; the orthogonal polar factor). A vector's sign is not fixed;
-every derivative uses v vᵀ, u₁ v₁ᵀ or U Vᵀ, which do not depend on it.
+(from the thin SVD X = U Σ Vᵀ; the orthogonal polar factor), and U(S), the eigenvectors of a
+symmetric S, that a Daleckiĭ–Kreĭn form prints with. A vector's sign is not fixed;
+every derivative uses v vᵀ, u₁ v₁ᵀ, U Vᵀ or U (F ∘ (Uᵀ E U)) Uᵀ, which do not depend on it.
 """
 
 from __future__ import annotations
@@ -86,6 +87,16 @@ class RightSingularVector(SpectralMatrix):
     @cached_property
     def shape(self):
         return (self.arg.shape[1], sympy.S.One)
+
+
+class Eigenvectors(SpectralMatrix):
+    """U(S), the orthogonal matrix of unit eigenvectors of a symmetric S = U diag(λ) Uᵀ,
+    λ ascending (numpy.linalg.eigh's order)."""
+    name = "U"
+
+    @cached_property
+    def shape(self):
+        return self.arg.shape
 
 
 class PolarFactor(SpectralMatrix):

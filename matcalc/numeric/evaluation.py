@@ -181,6 +181,8 @@ def evaluate(obj, values: Mapping):
                 ev(obj, env)
         except OverflowError:
             raise EvaluationError("the value overflows floating point") from None
+        except EvaluationError:  # matcalc's own, already saying what and where
+            raise
         except (np.linalg.LinAlgError, TypeError, ValueError) as err:  # NumPy's own errors
             raise EvaluationError(f"numeric evaluation failed: {err}") from None
     if not isinstance(result, np.ndarray):

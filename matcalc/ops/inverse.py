@@ -12,7 +12,7 @@ import sympy
 
 from ..calculus.differentiation import constant_exponent
 from ..code.values import DENSE, DIAG, EYE, MUL, POW, SCALAR, Value, join_sum, power, scale
-from ..core.errors import EvaluationError
+from ..core.errors import EvaluationError, NotDifferentiableError
 from ..core.nodes import Adjugate, PseudoInverse, matadd, matmul, power_of_base
 from ..core.registry import CALL, POSTFIX, Operator, ParseEntry, register
 
@@ -224,7 +224,7 @@ def ev_pseudo_inverse(e, env):
     A = env.ev(e.arg)
     singular = np.linalg.svd(A, compute_uv=False)
     if singular.size and singular[-1] <= 1e-12 * max(1.0, singular[0]):
-        raise EvaluationError(f"{e.arg} has neither full column nor full row rank: its "
+        raise NotDifferentiableError(f"{e.arg} has neither full column nor full row rank: its "
                               "pseudo-inverse is not differentiable there")
     return np.linalg.pinv(A)
 

@@ -20,11 +20,13 @@ from ..calculus.differentiation import depends
 from ..calculus.forward import linear_terms, through
 from ..calculus.pullback import pullback
 from ..code.values import DENSE, Value
-from ..core.errors import EvaluationError, NoRuleError
-from ..core.matrix_functions import (BY_NAME, MATRIX_FUNCTIONS, NODES, Frechet, MatrixFunction,
-                                     SecondFrechet, frechet, matrix_function, second_frechet)
+from ..core.errors import EvaluationError, NoRuleError, NotDifferentiableError
+from ..core.matrix_functions import (BY_NAME, MATRIX_FUNCTIONS, NODES, Frechet, Loewner,
+                                     MatrixFunction, SecondFrechet, frechet, matrix_function,
+                                     second_frechet)
 from ..core.nodes import matadd
 from ..core.registry import CALL, Operator, ParseEntry, refused, register
+from .spectra import symmetric_eigh
 
 # --- values -----------------------------------------------------------------------------
 
@@ -215,6 +217,38 @@ register(Operator(
     syntax=refused("input syntax of a second Fréchet derivative", "it is a result"),
     lower=lambda low, e: lower_second_frechet(low, e),
     transpose=lambda A, ctx: A._eval_transpose(), binds=CALL))
+
+
+# --- F_f(S), the Loewner matrix of the Daleckiĭ–Kreĭn form ------------------------------
+
+
+def loewner_value(e, S):
+    """F_ij = f[λᵢ, λⱼ] at the eigenvalues of the symmetric value S (ascending, as U(S));
+    EvaluationError where f is not differentiable at an eigenvalue."""
+    w = symmetric_eigh(S, e)[0]
+    if e.entry.principal and w.size and w[0] <= 1e-12 * max(1.0, float(np.abs(w[-1]))):
+        raise NotDifferentiableError(f"F_{e.entry.name} of {e.arg}: an eigenvalue "
+                                     f"({w[0]:.3g}) is not positive; {e.entry.name} has no "
+                                     "derivative there")
+    return e.entry.divided(w[:, None], w[None, :])
+
+
+def lower_loewner(low, e):
+    helper = f"_loewner_{e.entry.name}"
+    low.helpers.add(helper)
+    S = low.dense(low.value(e.arg)).code
+    return Value(f"{helper}({low.b.linalg('eigh', S)}[0])", DENSE, tuple(e.shape))
+
+
+register(Operator(
+    "Loewner matrix", (Loewner,),
+    d=refused("differential rule for the Loewner matrix of a Daleckiĭ–Kreĭn form",
+              "take second derivatives with hessian(), which keeps L_f(S, E)"),
+    rule="Loewner matrix", evaluate=lambda e, env: loewner_value(e, env.ev(e.arg)),
+    text=lambda p, e: f"F_{e.entry.name}({p.print(e.arg)})",
+    latex=lambda p, e: rf"F_{{\operatorname{{{e.entry.name}}}}}\left({p.print(e.arg)}\right)",
+    syntax=refused("input syntax of a Loewner matrix", "it is part of a derivative"),
+    lower=lower_loewner, transpose=lambda A, ctx: A, binds=CALL))
 
 
 # --- the stage L_f(X, ·) of fourth-order results ------------------------------------------

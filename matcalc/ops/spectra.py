@@ -16,12 +16,13 @@ import numpy as np
 import sympy
 
 from ..code.values import DENSE, SCALAR, Value
-from ..core.errors import EvaluationError
+from ..core.errors import EvaluationError, NotDifferentiableError
 from ..core.nodes import matmul
 from ..core.registry import CALL, Operator, ParseEntry, refused, register
-from ..core.spectra import (BottomEigenvector, EigMax, EigMin, LeftSingularVector, NormNuc,
-                            NormSpec, PolarFactor, RightSingularVector, SpectralFunction,
-                            SpectralMatrix, TopEigenvector)
+from ..core.spectra import (BottomEigenvector, EigMax, EigMin, Eigenvectors,
+                            LeftSingularVector, NormNuc, NormSpec, PolarFactor,
+                            RightSingularVector, SpectralFunction, SpectralMatrix,
+                            TopEigenvector)
 
 #: The gap (relative to the largest magnitude) below which two eigenvalues or singular values
 #: count as repeated.
@@ -34,8 +35,8 @@ def symmetric_eigh(S, e):
     """eigh of the value S of e's argument; EvaluationError unless S is symmetric."""
     scale = max(1.0, float(np.max(np.abs(S)))) if S.size else 1.0
     if not np.allclose(S, S.T, rtol=0, atol=1e-10 * scale):
-        raise EvaluationError(f"{type(e).__name__.lower()} of {e.arg}: the matrix is not "
-                              "symmetric (eigmax and eigmin are for symmetric matrices)")
+        raise EvaluationError(f"{e.name} of {e.arg}: the matrix is not symmetric (eigmax, "
+                              "eigmin and the Daleckiĭ–Kreĭn form are for symmetric matrices)")
     return np.linalg.eigh((S + S.T) / 2)
 
 
@@ -44,7 +45,7 @@ def _simple(values, i, e, what):
     scale = max(1.0, float(np.max(np.abs(values))))
     neighbours = [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
     if any(abs(values[i] - v) <= GAP * scale for v in neighbours):
-        raise EvaluationError(f"{what} of {e.arg} is repeated ({values[i]:.6g}): the "
+        raise NotDifferentiableError(f"{what} of {e.arg} is repeated ({values[i]:.6g}): the "
                               f"derivative does not exist there")
 
 
@@ -58,6 +59,8 @@ def ev_spectral_function(e, env):
 
 def ev_spectral_matrix(e, env):
     A = env.ev(e.arg)
+    if isinstance(e, Eigenvectors):
+        return symmetric_eigh(A, e)[1]
     if isinstance(e, TopEigenvector):  # and BottomEigenvector
         w, V = symmetric_eigh(A, e)
         i = 0 if isinstance(e, BottomEigenvector) else len(w) - 1
@@ -66,7 +69,7 @@ def ev_spectral_matrix(e, env):
     U, s, Vh = np.linalg.svd(A, full_matrices=False)
     if isinstance(e, PolarFactor):
         if s[-1] <= GAP * max(1.0, s[0]):
-            raise EvaluationError(f"{e.arg} is rank deficient: the nuclear norm has no "
+            raise NotDifferentiableError(f"{e.arg} is rank deficient: the nuclear norm has no "
                                   "derivative there")
         return U @ Vh
     _simple(s, 0, e, "the largest singular value")
@@ -96,6 +99,7 @@ def _parse(cls, square: bool):
         b.matrix(t, cls.name, where)
         if square:
             b.square(t, cls.name, where)
+            b.symmetric(t)
         return b.typed(None, lambda: cls(t.build()))
     return ParseEntry(cls.name, 1, parse)
 
@@ -124,12 +128,14 @@ register(Operator(
 
 def lower_spectral_matrix(low, e):
     A = low.dense(low.value(e.arg)).code
-    if isinstance(e, TopEigenvector):
+    if isinstance(e, Eigenvectors):
+        code = f"{low.b.linalg('eigh', A)}[1]"
+    elif isinstance(e, TopEigenvector):
         columns = ":1" if isinstance(e, BottomEigenvector) else "-1:"
         code = f"{low.b.linalg('eigh', A)}[1][:, {columns}]"
     elif isinstance(e, PolarFactor):
         svd = low.b.linalg("svd", A, "full_matrices=False")
-        code = f"{svd}[0] @ {svd}[2]"
+        code = f"({svd}[0] @ {svd}[2])"  # one operand: polar(X)ᵀ is (U @ Vh).T
     elif isinstance(e, LeftSingularVector):
         code = f"{low.b.linalg('svd', A)}[0][:, :1]"
     else:
@@ -138,7 +144,7 @@ def lower_spectral_matrix(low, e):
 
 
 def _latex_vector(p, e):
-    head = {"v_max": r"v_{\max}", "v_min": r"v_{\min}", "u₁": "u_{1}", "v₁": "v_{1}",
+    head = {"U": "U", "v_max": r"v_{\max}", "v_min": r"v_{\min}", "u₁": "u_{1}", "v₁": "v_{1}",
             "polar": r"\operatorname{polar}"}[e.name]
     return rf"{head}\left({p.print(e.arg)}\right)"
 
@@ -146,7 +152,9 @@ def _latex_vector(p, e):
 register(Operator(
     "spectral vector", (SpectralMatrix,),
     d=refused("differential rule for an eigen- or singular vector",
-              "second derivatives of eigmax, eigmin, normspec and normnuc are not written yet"),
+              "second derivatives of eigmax, eigmin, normspec and normnuc are not written "
+              "yet; U(S) of a Daleckiĭ–Kreĭn form: take second derivatives with hessian(), "
+              "which keeps L_f(S, E)"),
     rule="spectral vector", evaluate=ev_spectral_matrix,
     text=lambda p, e: f"{e.name}({p.print(e.arg)})", latex=_latex_vector,
     syntax=refused("input syntax of an eigen- or singular vector",

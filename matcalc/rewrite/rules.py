@@ -16,6 +16,7 @@ import sympy
 from sympy import MatrixExpr
 
 from ..core.functions import sigmoid
+from ..core.matrix_functions import Frechet, SecondFrechet
 from ..core.nodes import (Elementwise, Norm, Unvec, Vec, elementwise, hadamard, hadamard_power,
                           matadd, matmul, unvec_seed)
 from ..core.registry import row
@@ -86,6 +87,36 @@ def factor_common(e, ctx):
             merged = matmul(inner, common) if side == -1 else matmul(common, inner)
             others = [t for t in e.args if t not in terms]
             return matadd([merged, *others])
+    return None
+
+
+def frechet_is_linear(e, ctx):
+    """L_f(X, c E) -> c L_f(X, E) and c L_f(X, E) + d L_f(X, F) -> L_f(X, c E + d F); so in
+    each direction of L²_f(X; E, F) (Fréchet derivatives are linear in each direction).
+    Shrinks: a scalar moves out, or one node replaces several."""
+    if isinstance(e, (Frechet, SecondFrechet)):
+        for k in range(2, len(e.args)):
+            if isinstance(e.args[k], sympy.MatMul):
+                coeff, factors = e.args[k].as_coeff_matrices()
+                if coeff != 1:
+                    args = (*e.args[:k], matmul(*factors), *e.args[k + 1:])
+                    return matmul(coeff, type(e)(*args))
+        return None
+    if not isinstance(e, sympy.MatAdd):
+        return None
+    groups = defaultdict(list)
+    for t in e.args:
+        coeff, factors = _as_factors(t)
+        if len(factors) == 1 and isinstance(factors[0], (Frechet, SecondFrechet)):
+            L = factors[0]
+            for k in range(2, len(L.args)):
+                groups[(type(L), L.args[:k], L.args[k + 1:])].append((t, coeff, L.args[k]))
+    for (kind, before, after), terms in groups.items():
+        if len(terms) >= 2:
+            direction = matadd([matmul(coeff, D) for _, coeff, D in terms])
+            merged = kind(*before, direction, *after)
+            used = [t for t, _, _ in terms]
+            return matadd([merged, *(t for t in e.args if t not in used)])
     return None
 
 
@@ -555,7 +586,7 @@ RULES = (push_transpose, trace_of_transpose, trace_of_scalar_multiple, trace_of_
          product_of_ones, scalar_out_of_product, cancel_into_inverse, product_of_diagonals,
          diagonal_of_structured, vec_of_unvec, sigmoid_of_exp,
          one_minus_sigmoid, sign_over_abs, hadamard_identity_of_transpose, norm_of_gram,
-         factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
+         frechet_is_linear, factor_common, factor_scalar_sum, factor_scalar, hadamard_scalars_out,
          combine_hadamard_powers, hadamard_power_of_identity, sum_of_diagonals,
          sigmoid_complement, factor_hadamard)
 

@@ -28,6 +28,9 @@ def test_the_pseudo_inverse_prints_parses_and_has_a_hessian():
     assert matcalc.text(PseudoInverse(W)) == "W⁺"
     assert matcalc.parse("W: 4 x 2; pinv(W)").shape == (2, 4)
     assert matcalc.pinv is PseudoInverse
+    latex = matcalc.latex(PseudoInverse(W * R) * A)
+    assert latex == r"\left(W R\right)^{+} \, A"
+    assert matcalc.parse_latex(latex, {"W": W, "R": R, "A": A}) == PseudoInverse(W * R) * A
     assert_hessian_verified(Trace(PseudoInverse(R) * R * A), R)
 
 

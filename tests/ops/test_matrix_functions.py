@@ -147,10 +147,111 @@ def test_generated_code_agrees_with_evaluate_or_is_refused_by_name(F, backend):
 
 
 def test_logm_of_an_spd_matrix_by_itself():
-    """∂ logm(S)/∂S for SPD S, symmetric: the stage L_logm(S) composed with 𝕀ₛ."""
+    """∂ logm(S)/∂S for SPD S, symmetric: the Daleckiĭ–Kreĭn stage composed with 𝕀ₛ."""
     J = matcalc.jacobian(logm(S), S)
-    assert matcalc.text(J) == "L_logm(S) : 𝕀ₛ"
+    assert matcalc.text(J) == "(U(S) ⊠ U(S)) : (F_logm(S) ∘ (U(S)ᵀ ⊠ U(S)ᵀ)) : 𝕀ₛ"
     assert matcalc.check(logm(S), S, values={"S": spd(3)}).ok
+
+
+# --- the Daleckiĭ–Kreĭn form at a symmetric point ------------------------------------------
+
+NAMES = [f.name for f in MATRIX_FUNCTIONS]
+
+
+def _rotated(eigenvalues, seed=0):
+    """Q diag(eigenvalues) Qᵀ for a random orthogonal Q."""
+    Q = np.linalg.qr(np.random.default_rng(seed).standard_normal((len(eigenvalues),) * 2))[0]
+    return Q @ np.diag(eigenvalues) @ Q.T
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("eigenvalues", [[0.5, 1.3, 2.9], [1.5, 1.5, 2.5], [1.0, 1.0 + 1e-9, 3.0],
+                                         [0.7, 0.7, 0.7]],
+                         ids=["distinct", "repeated", "nearly repeated", "scalar"])
+def test_the_daleckii_krein_form_agrees_with_the_block_formula(name, eigenvalues):
+    """U (F ∘ (Uᵀ E U)) Uᵀ = L_f(S, E), also at repeated and nearly repeated eigenvalues
+    (divided differences without cancellation) and for a direction E that is not symmetric."""
+    from matcalc.core.matrix_functions import daleckii_krein
+    S0 = _rotated(eigenvalues)
+    E0 = np.random.default_rng(5).standard_normal((3, 3))
+    written = matcalc.evaluate(daleckii_krein(name, S, A), {"S": S0, "A": E0, "n": 3})
+    np.testing.assert_allclose(written, _exact_frechet(name, S0, E0), rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_loewner_matrix_holds_the_divided_differences(name):
+    from matcalc.core.matrix_functions import BY_NAME, Loewner
+    w = np.array([0.5, 1.25, 2.0])
+    F = matcalc.evaluate(Loewner(name, S), {"S": np.diag(w), "n": 3})
+    f = {"expm": np.exp, "logm": np.log, "sqrtm": np.sqrt}[name]
+    for i in range(3):
+        for j in range(3):
+            expected = (f(w[i]) - f(w[j])) / (w[i] - w[j]) if i != j else \
+                BY_NAME[name].divided(w[i], w[i])
+            assert F[i, j] == pytest.approx(expected, rel=1e-12)
+    h = 1e-6  # the diagonal is f′
+    assert F[1, 1] == pytest.approx((f(w[1] + h) - f(w[1] - h)) / (2 * h), rel=1e-8)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("symmetric", [True, "entries"])
+def test_gradients_at_a_symmetric_point_print_in_daleckii_krein_form(name, symmetric):
+    f = Trace(A * getattr(matcalc, name)(S) * B)
+    G = assert_verified(f, S, symmetric=symmetric)
+    text = matcalc.text(G)
+    assert f"F_{name}(S)" in text and "U(S)ᵀ" in text and "L_" not in text, text
+
+
+def test_the_daleckii_krein_gradient_of_a_weighted_trace():
+    """∂ tr(A logm(S))/∂S = U (F ∘ (Uᵀ sym(A) U)) Uᵀ: the two Fréchet derivatives of the
+    symmetric projection merge into one (the derivative is linear in its direction)."""
+    G = matcalc.grad(Trace(A * logm(S)), S)
+    assert matcalc.text(G) == "U(S) (F_logm(S) ∘ (U(S)ᵀ (A + Aᵀ) U(S))) U(S)ᵀ/2"
+    assert "\\operatorname{logm}" in matcalc.latex(G) and "\\odot" in matcalc.latex(G)
+
+
+def test_a_point_that_is_not_symmetric_keeps_the_frechet_derivative():
+    assert matcalc.text(matcalc.grad(Trace(A * logm(X)), X)) == "L_logm(Xᵀ, Aᵀ)"
+    G = assert_verified(Trace(A * expm(X.T * X)), X)  # XᵀX is symmetric
+    assert "F_expm(Xᵀ X)" in matcalc.text(G)
+
+
+@pytest.mark.parametrize("F", [logm(S), sqrtm(S) * A, expm(S).T * B * expm(S)], ids=str)
+def test_jacobians_at_a_symmetric_point_have_kronecker_and_index_forms(F):
+    J = assert_verified(F, S)
+    values = {"S": spd(3, seed=4), "A": np.random.default_rng(1).standard_normal((3, 3)),
+              "B": np.random.default_rng(2).standard_normal((3, 3)), "n": 3}
+    array = matcalc.evaluate(J, values)
+    np.testing.assert_allclose(matcalc.evaluate(J.kronecker(), values),
+                               array.reshape(9, 9, order="F"), atol=1e-12)
+    assert "F_" in J.index("text")
+
+
+def test_the_loewner_matrix_is_refused_where_f_has_no_derivative():
+    G = matcalc.grad(Trace(A * logm(S)), S)
+    with pytest.raises(matcalc.EvaluationError, match="not positive"):
+        matcalc.evaluate(G, {"S": np.diag([2.0, -1.0, 1.0]), "A": np.eye(3), "n": 3})
+
+
+def test_the_hessian_differentiates_the_gradient_before_its_daleckii_krein_form():
+    """U(S) has no differential rule: hessian() keeps L_f(S, E) and L²_f."""
+    H = assert_hessian_verified(Trace(A * logm(S)), S)
+    assert matcalc.text(H) == "L²_logm(S; A + Aᵀ)/2 : 𝕀ₛ"
+    with pytest.raises(matcalc.NoRuleError, match="hessian"):
+        matcalc.jacobian(matcalc.grad(Trace(A * logm(S)), S), S)
+
+
+@pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
+    not _installed(b), reason=f"{b} is not installed")) for b in ("jax", "torch")]])
+@pytest.mark.parametrize("name", NAMES)
+def test_daleckii_krein_gradients_generate_code_in_every_backend(name, backend):
+    """eigh and the divided differences: also where the backend has no logm or sqrtm."""
+    from test_codegen import arguments, assert_same, run
+    G = matcalc.grad(Trace(A * getattr(matcalc, name)(S)), S)
+    values = {"S": spd(3, seed=3), "A": np.random.default_rng(3).standard_normal((3, 3)),
+              "n": 3}
+    assert_same(run(G, arguments(G), values, backend), matcalc.evaluate(G, values),
+                f"{name} {backend}")
 
 
 @pytest.mark.parametrize(("f", "closed_form"), [
