@@ -477,6 +477,11 @@ class Builder:
         self.square(t, "inverse", where)
         return Typed(t.shape, lambda: t.build().I.T)
 
+    def on_pseudo_inverse(self, tree):
+        """X⁺ = pinv(X), as the text printer writes it."""
+        t, where = self.visit(tree.children[0]), self.where(tree.children[1])
+        return PARSE_ENTRIES["pinv"].build(self, t, where=where)
+
     def _is_transpose_mark(self, exponent) -> bool:
         """True for the exponent T of X^T when T names nothing declared or given."""
         return getattr(exponent, "data", None) == "name" and \

@@ -19,7 +19,7 @@ read left to right, so X^2' is (X^2)' and 2^3^2 is 64)::
 
 It also reads matcalc's own Unicode text form, so that what `matcalc.text` prints can be
 pasted back: juxtaposition is a product (A Xᵀ B; a call is a name touching its "(", so
-A (B + C) is a product), Xᵀ, X⁻¹, X⁻ᵀ, X², X^∘2, A ∘ B (also ⊙), A ⊗ B, A : B (the double
+A (B + C) is a product), Xᵀ, X⁻¹, X⁻ᵀ, X⁺ (pinv), X², X^∘2, A ∘ B (also ⊙), A ⊗ B, A : B (the double
 dot), 𝟏 (a column of ones; 𝟏 𝟏ᵀ a matrix of them), I, π, |a|, ‖x‖₂, ‖X‖_F, ‖x‖₁, σ(x)
 (the sigmoid), Greek letters (λ is lambda), − · ×. A bar after an operand closes the bar
 open before it, unless it stands apart and touches what follows: |a| |b| is two absolute
@@ -79,6 +79,7 @@ shape: (NAME | NUMBER | TIMES)+
     | power DOTCARET exponent   -> hadamard_pow
     | power SUPERSCRIPT         -> pow
     | power INVERSE_TRANSPOSE   -> inverse_transpose
+    | power PSEUDO_INVERSE      -> pseudo_inverse
     | power QUOTE               -> transpose
     | power DOTT                -> transpose
 ?exponent: atom
@@ -106,6 +107,7 @@ CARET: "^"
 DOTCARET: ".^" | "^∘"
 SUPERSCRIPT: /⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+/
 INVERSE_TRANSPOSE: "⁻ᵀ"
+PSEUDO_INVERSE: "⁺"
 QUOTE: "'" | "ᵀ"
 DOTT: /\.T(?![A-Za-z0-9_])/
 COLON: ":"
@@ -126,7 +128,8 @@ _TERMINALS = {
     "CARET": "'^'",
     "DOTCARET": "'.^'", "QUOTE": "\"'\"", "DOTT": "'.T'", "LPAR": "'('", "RPAR": "')'",
     "COMMA": "','", "COLON": "':'", "SEMICOLON": "';'", "$END": "the end", "KRON": "'⊗'",
-    "SUPERSCRIPT": "a superscript", "INVERSE_TRANSPOSE": "'⁻ᵀ'", "ONES": "'𝟏'",
+    "SUPERSCRIPT": "a superscript", "INVERSE_TRANSPOSE": "'⁻ᵀ'", "PSEUDO_INVERSE": "'⁺'",
+    "ONES": "'𝟏'",
     "ABS_OPEN": "'|'", "ABS_CLOSE": "'|'", "NORM_OPEN": "'‖'", "NORM_CLOSE": "'‖'",
     "NORM_INDEX": "'₂' or '_F'",
 }
@@ -222,7 +225,7 @@ def _blank(part: str) -> str:
 #: The bars |…| and ‖…‖ as the grammar sees them: an opening and a closing mark each.
 BARS = {"|": ("\ue000", "\ue001"), "‖": ("\ue002", "\ue003")}
 _UNMARK = {mark: bar for bar, marks in BARS.items() for mark in marks}
-_ENDS_OPERAND = frozenset(")'ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹₁₂𝟏")
+_ENDS_OPERAND = frozenset(")'ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹₁₂𝟏⁺")
 
 
 def _mark_bars(text: str) -> str:
@@ -284,7 +287,7 @@ def _parse(marked: str, text: str, start: str):
 LOOKALIKES = {
     **dict(zip("АВЕКМНОРСТХаеорсухΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEKMHOPCTXaeopcyxABEZHIKMNOPTYX",
                strict=True)),
-    "–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "′": "'", "∗": "*", "⁺": "^+",
+    "–": "-", "—": "-", "‐": "-", "’": "'", "‘": "'", "′": "'", "∗": "*",
     "⊠": "a fourth-order result, which is not read back",
 }
 

@@ -33,9 +33,6 @@ ROWS = ("d", "evaluate", "text", "latex", "syntax", "lower", "adjoint", "forward
 NOT_FUNCTIONS = {"matrix differential": "dX is the direction, not a function of X",
                  "pending differential": "d(u) is a step of a derivation",
                  "imaginary unit": "matcalc's results are real",
-                 "spectral vector": "v_max(S), u₁(X), polar(X) are factors of derivatives; "
-                                    "their own derivative is refused by name "
-                                    "(tests/ops/test_spectra.py)",
                  "Loewner matrix": "F_f(S) is a factor of a Daleckiĭ–Kreĭn derivative; its own "
                                    "derivative is refused by name (hessian() differentiates "
                                    "L_f, tests/ops/test_matrix_functions.py)"}

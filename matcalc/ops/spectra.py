@@ -6,8 +6,9 @@ dλ_max = vᵀ dS v for a simple eigenvalue with unit eigenvector v (Magnus & Ne
 Theorem 8.7), so ∂λ_max/∂S = v vᵀ; dσ₁ = u₁ᵀ dX v₁ for a simple top singular value, so
 ∂‖X‖₂/∂X = u₁ v₁ᵀ; d‖X‖_* = tr(V Uᵀ dX) for X of full rank, so ∂‖X‖_*/∂X = U Vᵀ. At a
 repeated eigenvalue or singular value, or a rank-deficient X, there is no derivative:
-evaluating one raises EvaluationError saying so. The vectors are not differentiated yet
-(second derivatives are refused by name).
+evaluating one raises NotDifferentiableError saying so. Eigenvectors and singular vectors
+are differentiated (dv = (λI − S)⁺ dS v), so Hessians go through eigmax, eigmin and
+normspec; the polar factor is not (Hessians through normnuc are refused by name).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 import sympy
 
 from ..code.values import DENSE, SCALAR, Value
-from ..core.errors import EvaluationError, NotDifferentiableError
-from ..core.nodes import matmul
+from ..core.errors import EvaluationError, NoRuleError, NotDifferentiableError
+from ..core.nodes import matadd, matmul
 from ..core.registry import CALL, Operator, ParseEntry, refused, register
 from ..core.spectra import (BottomEigenvector, EigMax, EigMin, Eigenvectors,
                             LeftSingularVector, NormNuc, NormSpec, PolarFactor,
@@ -149,12 +150,41 @@ def _latex_vector(p, e):
     return rf"{head}\left({p.print(e.arg)}\right)"
 
 
+def _on_complement(M, v, w):
+    """M⁺ w for a symmetric M whose null space is spanned by the unit vector v:
+    M⁺ = (M + v vᵀ)⁻¹ − v vᵀ (v is an eigenvector of M + v vᵀ with eigenvalue 1)."""
+    vvT = matmul(v, sympy.Transpose(v))
+    return matadd([matmul(sympy.Inverse(matadd([M, vvT])), w), -matmul(vvT, w)])
+
+
+def d_spectral_vector(e, d):
+    """dv = (λI − S)⁺ dS v (v the unit eigenvector of a simple λ);
+    du₁ = (σ²I − X Xᵀ)⁺ (σ dX v₁ + X dXᵀ u₁),  dv₁ = (σ²I − Xᵀ X)⁺ (σ dXᵀ u₁ + Xᵀ dX v₁)
+    (u₁, v₁ eigenvectors of X Xᵀ and Xᵀ X for σ² = σ₁²)
+    Magnus & Neudecker (1999), Theorem 8.9."""
+    A, dA = e.arg, d(e.arg)
+    if isinstance(e, TopEigenvector):  # and BottomEigenvector
+        lam = (EigMin if isinstance(e, BottomEigenvector) else EigMax)(A)
+        M = matadd([matmul(lam, sympy.Identity(A.shape[0])), -A])
+        return _on_complement(M, e, matmul(dA, e))
+    if isinstance(e, (LeftSingularVector, RightSingularVector)):
+        sigma, u, v = NormSpec(A), LeftSingularVector(A), RightSingularVector(A)
+        if isinstance(e, RightSingularVector):  # the left vector of Aᵀ
+            A, dA, u, v = sympy.Transpose(A), sympy.Transpose(dA), v, u
+        M = matadd([matmul(sigma ** 2, sympy.Identity(A.shape[0])),
+                    -matmul(A, sympy.Transpose(A))])
+        w = matadd([matmul(sigma, dA, v), matmul(A, sympy.Transpose(dA), u)])
+        return _on_complement(M, u, w)
+    what = "U(S) of a Daleckiĭ–Kreĭn form" if isinstance(e, Eigenvectors) else \
+        "the polar factor (second derivatives of normnuc)"
+    hint = "take second derivatives with hessian(), which keeps L_f(S, E)" \
+        if isinstance(e, Eigenvectors) else "not written yet"
+    raise NoRuleError(f"no differential rule for {what} (in {e}): {hint}",
+                      construct="differential rule for an eigen- or singular vector")
+
+
 register(Operator(
-    "spectral vector", (SpectralMatrix,),
-    d=refused("differential rule for an eigen- or singular vector",
-              "second derivatives of eigmax, eigmin, normspec and normnuc are not written "
-              "yet; U(S) of a Daleckiĭ–Kreĭn form: take second derivatives with hessian(), "
-              "which keeps L_f(S, E)"),
+    "spectral vector", (SpectralMatrix,), d=d_spectral_vector,
     rule="spectral vector", evaluate=ev_spectral_matrix,
     text=lambda p, e: f"{e.name}({p.print(e.arg)})", latex=_latex_vector,
     syntax=refused("input syntax of an eigen- or singular vector",

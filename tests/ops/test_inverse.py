@@ -27,6 +27,7 @@ EXAMPLES = [
 def test_the_pseudo_inverse_prints_parses_and_has_a_hessian():
     assert matcalc.text(PseudoInverse(W)) == "W⁺"
     assert matcalc.parse("W: 4 x 2; pinv(W)").shape == (2, 4)
+    assert matcalc.parse("W: 4 x 2; (Wᵀ)⁺") == PseudoInverse(matcalc.parse("W: 4 x 2; W'"))
     assert matcalc.pinv is PseudoInverse
     latex = matcalc.latex(PseudoInverse(W * R) * A)
     assert latex == r"\left(W R\right)^{+} \, A"

@@ -6,10 +6,12 @@ import importlib.util
 import numpy as np
 import pytest
 import sympy
-from helpers import A, B, R, W, assert_verified, n
+from helpers import A, B, R, W, assert_hessian_verified, assert_verified, n
 from sympy import Trace
 
 import matcalc
+from matcalc.core.spectra import (BottomEigenvector, LeftSingularVector, RightSingularVector,
+                                  TopEigenvector)
 from ops._examples import check_example, example_id
 
 eigmax, eigmin, normspec, normnuc = (matcalc.eigmax, matcalc.eigmin, matcalc.normspec,
@@ -22,6 +24,9 @@ EXAMPLES = [
     (normspec(W), W, {}),                                         # spectral norm: u₁ v₁ᵀ
     (normnuc(R * W) + normspec(A * W) ** 2, W, {}),               # nuclear norm: polar
     (eigmax(S) * B * S, S, {}),                                   # a Jacobian through it
+    (TopEigenvector(S) * TopEigenvector(S).T, S, {}),             # the vectors: v vᵀ
+    (Trace(BottomEigenvector(S).T * A * BottomEigenvector(S)), S, {}),
+    (A * LeftSingularVector(W) * RightSingularVector(W).T, W, {}),  # u₁ v₁ᵀ (signs agree)
 ]
 
 
@@ -66,9 +71,25 @@ def test_where_there_is_no_derivative_evaluation_says_why():
         matcalc.evaluate(matcalc.grad(eigmin(S), S), {"S": np.diag([3.0, 1.0, 1.0])})
 
 
-def test_a_second_derivative_through_a_spectral_function_is_refused_by_name():
-    with pytest.raises(matcalc.NoRuleError, match="eigen- or singular vector"):
-        matcalc.hessian(eigmax(S), S)
+@pytest.mark.parametrize("symmetric", [True, "entries"])
+@pytest.mark.parametrize("f", [eigmax(S), eigmin(S) * Trace(S), eigmax(S + A.T * A) ** 2],
+                         ids=str)
+def test_hessians_through_extreme_eigenvalues_use_the_eigenvector_differential(f, symmetric):
+    """dv = (λI − S)⁺ dS v, with (λI − S)⁺ = (λI − S + v vᵀ)⁻¹ − v vᵀ."""
+    assert_hessian_verified(f, S, symmetric=symmetric)
+
+
+@pytest.mark.parametrize("f, var", [(normspec(W), W), (normspec(A * W) ** 2, W),
+                                    (normspec(A), A), (normspec(W.T * A), A)], ids=str)
+def test_hessians_through_the_spectral_norm_use_the_singular_vector_differentials(f, var):
+    assert_hessian_verified(f, var)
+
+
+def test_a_second_derivative_through_the_nuclear_norm_is_refused_by_name():
+    with pytest.raises(matcalc.NoRuleError, match="polar factor"):
+        matcalc.hessian(normnuc(W), W)
+    with pytest.raises(matcalc.NoRuleError, match="hessian()"):  # U(S) of Daleckiĭ–Kreĭn
+        matcalc.jacobian(matcalc.grad(Trace(A * matcalc.logm(S)), S), S)
 
 
 def _installed(name):
