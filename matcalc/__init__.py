@@ -17,8 +17,8 @@ from .core.functions import PYTHON_FUNCTIONS
 from .core.matrix_functions import PYTHON_FUNCTIONS as MATRIX_FUNCTIONS
 from .core.spectra import PYTHON_FUNCTIONS as SPECTRAL_FUNCTIONS
 from .core.limits import Budget, budget
-from .core.nodes import (Adjugate, CommutationMatrix, Norm, PseudoInverse, SymmetricMatrixSymbol,
-                         Unvec, Vec, elementwise)
+from .core.nodes import (Adjugate, CommutationMatrix, LogSumExp, Norm, PseudoInverse, Softmax,
+                         SymmetricMatrixSymbol, Unvec, Vec, elementwise)
 from .exporting import codegen, lambdify
 from .numeric.checking import CheckResult, check
 from .latex_reader import parse_latex
@@ -37,6 +37,7 @@ globals().update(MATRIX_FUNCTIONS)
 #: matcalc.eigmax, matcalc.eigmin, matcalc.normspec, matcalc.normnuc.
 globals().update(SPECTRAL_FUNCTIONS)
 pinv = PseudoInverse  # matcalc.pinv(A), as the syntax's pinv(A)
+logsumexp, softmax = LogSumExp, Softmax  # over every entry, as the syntax's
 
 __all__ = [
     "Adjugate", "Budget", "CheckResult", "CommutationMatrix", "Derivation", "DyadicProduct",
@@ -50,5 +51,5 @@ __all__ = [
     "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
     "text",
     *sorted(name for name in PYTHON_FUNCTIONS if name != "abs"),  # abs: not over the builtin
-    *sorted(MATRIX_FUNCTIONS), *sorted(SPECTRAL_FUNCTIONS), "pinv",
+    *sorted(MATRIX_FUNCTIONS), *sorted(SPECTRAL_FUNCTIONS), "pinv", "logsumexp", "softmax",
 ]

@@ -9,8 +9,9 @@ products, transposes, inverses, matrix powers (positive and negative), the adjug
 trace, determinant and log-determinant, the Frobenius norm, Hadamard products and powers,
 entrywise functions, diag of a vector and the diagonal of a matrix, Kronecker products,
 vec, vec⁻¹, the commutation matrix, identity and ones, scalar functions of traces, the
-matrix functions expm, logm and sqrtm, the pseudo-inverse, and the spectral functions
-eigmax, eigmin (of symmetric matrices), normspec and normnuc.
+matrix functions expm, logm and sqrtm, the pseudo-inverse, the spectral functions
+eigmax, eigmin (of symmetric matrices), normspec and normnuc, logsumexp and softmax, and
+the forms generated code stabilises (log Σ exp, exp/Σ exp, log(1 + eᵘ)).
 
 Arguments of inverses, determinants, logs and negative powers are drawn from forms that are
 invertible, resp. positive, at the random values `matcalc.numeric.checking.random_point` gives
@@ -122,6 +123,7 @@ def matrix(draw, shape, depth):
                 "pseudo-inverse"]
     if r != col and ONE not in shape:
         ops += ["pseudo-inverse"]
+    ops += ["softmax", "softmax form"]
     op = draw(st.sampled_from(ops))
     sub = matrix(shape, below)
     if op == "leaf":
@@ -167,6 +169,13 @@ def matrix(draw, shape, depth):
         f = draw(st.sampled_from([matcalc.expm, matcalc.logm, matcalc.sqrtm]))
         argument = draw(near_identity(min(below, 2)) if r == n else invertible(r, below))
         return f(Rational(1, 2) * argument if f is matcalc.expm else argument)
+    if op == "softmax":
+        return matcalc.softmax(draw(sub))
+    if op == "softmax form":  # exp(M) / Σ exp(M): the numerics pass writes softmax(M)
+        M = draw(sub)
+        total = Trace(OneMatrix(1, r) * matcalc.exp(M) * OneMatrix(col, 1)) if col != ONE \
+            else Trace(OneMatrix(1, r) * matcalc.exp(M))
+        return matcalc.exp(M) / total
     if op == "pseudo-inverse":  # of full rank at random values
         if r == col:
             return matcalc.pinv(draw(invertible(r, below)))
@@ -213,7 +222,8 @@ def scalar(draw, depth):
     below = depth - 1
     op = draw(st.sampled_from(["trace", "trace", "quadratic form", "bilinear form", "sum of",
                                "det", "logdet", "norm", "norm squared", "function", "sum",
-                               "product", "kron trace", "vec form", "leaf", "spectral"]))
+                               "product", "kron trace", "vec form", "leaf", "spectral",
+                               "logsumexp", "logsumexp form", "softplus form"]))
     if op == "leaf":
         return draw(scalar(0))
     if op == "trace":
@@ -250,6 +260,14 @@ def scalar(draw, depth):
         L, R = draw(matrix((m, m), half)), draw(matrix((n, n), half))
         M, N = draw(matrix((n, m), half)), draw(matrix((n, m), half))
         return Trace(Vec(M).T * kronecker(L, R) * Vec(N))
+    if op == "logsumexp":
+        return matcalc.logsumexp(draw(matrix(draw(st.sampled_from([(n, n), (n, m), (n, ONE)])),
+                                             below)))
+    if op == "logsumexp form":  # log Σ exp(M): the numerics pass writes logsumexp(M)
+        M = draw(matrix((n, ONE), below))
+        return sympy.log(Trace(OneMatrix(1, n) * matcalc.exp(M)))
+    if op == "softplus form":  # log(1 + eᵘ): the numerics pass writes softplus(u)
+        return sympy.log(1 + sympy.exp(draw(scalar(below))))
     if op == "spectral":
         kind = draw(st.sampled_from(["eigmax", "eigmin", "normspec", "normnuc"]))
         if kind in ("eigmax", "eigmin"):  # of a symmetric matrix

@@ -189,10 +189,23 @@ def _loewner_template(entry) -> str:
             f"    a, b = w[..., :, None], w[..., None, :]\n{body}")
 
 
+_LOGSUMEXP = '''def _logsumexp(A):
+    """log Σ exp(A) over every entry, shifted by the largest entry: no overflow."""
+    top = {xp}.max(A)
+    return top + {xp}.log({xp}.sum({xp}.exp(A - top)))
+'''
+
+_SOFTMAX = '''def _softmax(A):
+    """exp(A) / Σ exp(A) over every entry, shifted by the largest entry: no overflow."""
+    e = {xp}.exp(A - {xp}.max(A))
+    return e / {xp}.sum(e)
+'''
+
+
 #: Helpers whose source depends on the backend ({xp}, {cat}, …).
 TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
              "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
-             "_frechet2_stage": _FRECHET2_STAGE,
+             "_frechet2_stage": _FRECHET2_STAGE, "_logsumexp": _LOGSUMEXP, "_softmax": _SOFTMAX,
              **{f"_loewner_{f.name}": _loewner_template(f)
                 for f in matrix_functions.MATRIX_FUNCTIONS}}
 

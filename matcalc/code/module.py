@@ -16,7 +16,9 @@ results as (p, q, r, s) arrays with [i, j, k, l] = ∂F_ij/∂X_kl), by a cheape
   inverses): Xᵏ is never formed for them;
 - diag(v)·M is broadcasting, I and 1 are never formed inside products; fourth-order
   results are `einsum`s, never Kronecker products;
-- every shared subexpression is computed once and named.
+- every shared subexpression is computed once and named;
+- the numerics pass (matcalc.code.numerics) writes log(1 + eᵘ), log σ(u), log Σ exp(U) and
+  exp(U)/Σ exp(U) as softplus, logsumexp and softmax, which do not overflow.
 
 Names are data, never code (matcalc.code.names): one `Namespace` per module gives
 out every identifier, a symbol's own name appears only in docstrings, escaped like every
@@ -42,6 +44,7 @@ from ..core import matrix_functions
 from ..core.registry import run_stage
 from .backends import BACKENDS, TEMPLATES, templated
 from .lowering import Lowering, Survey, canonical, dim_code
+from .numerics import stabilised
 from .names import (CHECK_LOCALS, CHECK_PARAMETERS, FIXED_NAMES, Namespace, check_module,
                     python_fstring, python_literal)
 from .values import DENSE, DIAG, MUL, Value, join_sum, scale
@@ -62,12 +65,12 @@ def _prepare(obj):
     if hasattr(obj, "result") and hasattr(obj, "steps"):  # a Derivation
         obj = obj.result
     if isinstance(obj, FourthOrder):
-        return map_factors(obj, lambda e: canonical(normalise(e)))
+        return map_factors(obj, lambda e: canonical(stabilised(normalise(e))))
     try:
         e = sympy.sympify(obj, strict=True)
     except (sympy.SympifyError, TypeError):
         raise MatcalcError(f"not a SymPy expression or matcalc result: {obj!r}") from None
-    e = canonical(normalise(e))
+    e = canonical(stabilised(normalise(e)))
     if is_one_by_one(e):  # 1 x 1 results are scalars, as everywhere in matcalc
         e = sympy.Trace(e)
     return e

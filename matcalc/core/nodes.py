@@ -355,6 +355,26 @@ class PseudoInverse(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
         return (self.arg.shape[1], self.arg.shape[0])
 
 
+class LogSumExp(InMatcalcNotation, _OfOneMatrix, Expr):
+    """logsumexp(A) = log Σᵢⱼ exp(A_ij), over every entry (scipy.special.logsumexp)."""
+
+    is_commutative = True
+    is_real = True
+
+
+class Softmax(InMatcalcNotation, _OfOneMatrix, MatrixExpr):
+    """softmax(A) = exp(A) / Σᵢⱼ exp(A_ij), over every entry (for a column x the usual
+    softmax(x)); of A's shape."""
+
+    @cached_property
+    def shape(self):
+        return self.arg.shape
+
+    def _eval_transpose(self):
+        """softmax(A)ᵀ = softmax(Aᵀ)"""
+        return Softmax(self.arg.T)
+
+
 def sympified(obj, what: str = "the argument"):
     """obj as a SymPy expression (a Python number becomes one); an `ExpressionError`
     naming `what` for anything else (a string is text for `matcalc.parse`, never

@@ -9,6 +9,6 @@ evaluation, notation (text, LaTeX, input syntax), code lowering, parser entries 
 from ..core.functions import FUNCTIONS
 from ..core.registry import OPERATORS
 from . import (diag, differentials, entrywise, inverse, kronecker, leaves,  # noqa: F401
-               matrix_functions, norms, products, spectra, trace)
+               log_sum_exp, matrix_functions, norms, products, spectra, trace)
 
 __all__ = ["FUNCTIONS", "OPERATORS"]
