@@ -8,7 +8,7 @@
 
 from . import ops  # noqa: F401  (registers every operator)
 from .calculus.fourth_order import DyadicProduct, FourthOrder, SquareProduct, StagedProduct
-from .calculus.gradients import differential, grad, hessian, jacobian
+from .calculus.gradients import differential, grad, hessian, hvp, jacobian
 from .calculus.steps import Derivation, Step, derive
 from .core.errors import (EvaluationError, ExpressionError, LimitError, MatcalcError,
                           MatcalcSyntaxError, NoRuleError, NotDifferentiableError, NotScalarError,
@@ -48,7 +48,7 @@ __all__ = [
     "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
     "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",
-    "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
+    "hvp", "index", "jacobian", "lambdify", "latex", "parse", "parse_latex", "simplify", "syntax",
     "text",
     *sorted(name for name in PYTHON_FUNCTIONS if name != "abs"),  # abs: not over the builtin
     *sorted(MATRIX_FUNCTIONS), *sorted(SPECTRAL_FUNCTIONS), "pinv", "logsumexp", "softmax",

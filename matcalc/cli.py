@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the expression is LaTeX, as papers write it (\\log\\det X)")
     p.add_argument("--steps", action="store_true", help="write out the derivation")
     p.add_argument("--hessian", action="store_true", help="the Hessian of a scalar")
+    p.add_argument("--hvp", action="store_true",
+                   help="the Hessian-vector product H[V] in a direction V (v for a vector), "
+                        "without forming H; with --numpy/--jax/--torch, f_hvp(…, V)")
     p.add_argument("--symmetric", nargs="?", const=True, metavar="entries",
                    type=lambda s: s if s == "entries" else _bad_symmetric(s),
                    help="the variable is symmetric: (G + Gᵀ)/2; =entries: G + Gᵀ − I∘G")
@@ -131,6 +134,7 @@ def main(argv=None) -> int:
     try:
         query = Query(args.expression, wrt=args.wrt, symbols=parse_declarations(args.let),
                       symmetric=args.symmetric, diagonal=args.diagonal, hessian=args.hessian,
+                      hvp=args.hvp,
                       steps=args.steps, check=args.check, format=args.format,
                       latex_input=args.latex_input)
         with budget(seconds=args.time_limit):

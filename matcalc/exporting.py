@@ -7,9 +7,13 @@ code computes what `matcalc.evaluate` computes for the same values.
 
 from __future__ import annotations
 
+from .calculus.gradients import direction_for, variable
 from .calculus.gradients import grad as gradient
+from .calculus.gradients import hvp as hessian_vector_product
 from .code.module import Gradient, load, write
+from .core.errors import OptionError
 from .core.limits import MAX_RESULT_DEPTH, bounded
+from .core.nodes import sympified
 
 
 def _gradient(obj, X, symmetric, diagonal) -> Gradient | None:
@@ -21,8 +25,24 @@ def _gradient(obj, X, symmetric, diagonal) -> Gradient | None:
                     diagonal)
 
 
+def _hvp_module(obj, args, backend, name, X, symmetric, diagonal):
+    """(source, writer) of `{name}_hvp(*args, V)`, the Hessian-vector product by X."""
+    if hasattr(obj, "result") and hasattr(obj, "steps"):  # a Derivation
+        obj = obj.result
+    X = variable(sympified(obj), X)
+    V = direction_for(obj, X)
+    HV = hessian_vector_product(obj, X, V, symmetric=symmetric, diagonal=diagonal)
+    return write(HV, [*args, V], backend, f"{name}_hvp")
+
+
+def _one_of(grad, hvp):
+    if grad is not None and hvp is not None:
+        raise OptionError("give grad= or hvp=, not both: a Hessian-vector product module "
+                          "computes H V alone")
+
+
 @bounded(bound=MAX_RESULT_DEPTH)
-def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
+def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None, hvp=None,
             symmetric=None, diagonal=False) -> str:
     """The source of a Python module computing obj with NumPy, JAX or PyTorch.
 
@@ -40,6 +60,9 @@ def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
         relative error of ⟨∂f/∂X, V⟩ against central differences along a random V (not
         for symmetric="entries", whose gradient is no directional derivative).
         symmetric / diagonal: as for `matcalc.grad`.
+    hvp: a variable X: the module instead defines `{name}_hvp(..., V)`, the
+        Hessian-vector product H[V] (`matcalc.hvp`) for a direction V of X's shape, as
+        a matrix expression: the Hessian is never formed.
 
     >>> import sympy, matcalc
     >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
@@ -56,13 +79,17 @@ def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None,
         return inv_X.T
     <BLANKLINE>
     """
+    _one_of(grad, hvp)
+    if hvp is not None:
+        return _hvp_module(obj, args, backend, name, hvp, symmetric, diagonal)[0]
     return write(obj, args, backend, name, _gradient(obj, grad, symmetric, diagonal))[0]
 
 
 @bounded(bound=MAX_RESULT_DEPTH)
-def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
+def lambdify(obj, args, backend: str = "numpy", *, grad=None, hvp=None, symmetric=None,
              diagonal=False, jit: bool = True):
-    """A Python function computing obj (or, with grad=X, returning (f, ∂f/∂X)).
+    """A Python function computing obj (or, with grad=X, returning (f, ∂f/∂X); with hvp=X,
+    the function (*args, V) -> H[V], the Hessian-vector product by X).
 
     The function is the one `codegen` writes, compiled from that source; for JAX it is
     `jax.jit`-compiled unless jit=False, and runs in JAX's 64-bit mode, which it sets for
@@ -76,6 +103,10 @@ def lambdify(obj, args, backend: str = "numpy", *, grad=None, symmetric=None,
     >>> float(value), np.diag(G).tolist()
     (1.75, [-1.0, -0.25, -0.0625])
     """
+    _one_of(grad, hvp)
+    if hvp is not None:
+        source, writer = _hvp_module(obj, args, backend, "f", hvp, symmetric, diagonal)
+        return load(source, writer, False, jit)
     source, writer = write(obj, args, backend, "f", _gradient(obj, grad, symmetric, diagonal))
     return load(source, writer, grad is not None, jit)
 

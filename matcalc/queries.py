@@ -21,6 +21,7 @@ class Query:
     symmetric: object = None  # None, True or "entries"
     diagonal: bool = False
     hessian: bool = False
+    hvp: bool = False  # the Hessian-vector product H[V] (matcalc.hvp)
     steps: bool = False
     check: bool = False
     format: str = "text"
@@ -58,6 +59,8 @@ def answer(query: Query) -> str:
     f = read_query(query)[0]
     X = _variable(f, query.wrt)
     options = {"symmetric": query.symmetric, "diagonal": query.diagonal}
+    if query.hvp:
+        return _hvp(matcalc, f, X, query, options)
     if query.format in CODE_FORMATS:
         if query.steps:
             from .core.errors import VariableError
@@ -72,6 +75,34 @@ def answer(query: Query) -> str:
         out = _show(result, query.format)
     if query.check:
         report = _check(matcalc, f, X, result, query)
+        line = ("# " if query.format in CODE_FORMATS else "") + f"check: {report}"
+        if not report.ok:
+            raise CheckFailed(out + "\n" + line)
+        out += "\n" + line
+    return out
+
+
+def _hvp(matcalc, f, X, query, options):
+    """The Hessian-vector product H[V] (or its module), and its check."""
+    import sympy
+
+    from .core.errors import VariableError
+    if query.hessian or query.steps:
+        raise VariableError("--hvp writes the Hessian-vector product alone: drop --hessian "
+                            "and --steps")
+    if query.format == "index":
+        raise VariableError("--hvp writes a matrix: use the default or --latex")
+    V = matcalc.calculus.gradients.direction_for(f, X)
+    result = matcalc.hvp(f, X, V, **options)
+    if query.format in CODE_FORMATS:
+        args = sorted((s for s in f.atoms(sympy.MatrixSymbol, sympy.Symbol)
+                       if not _is_dimension(s, f)), key=lambda s: s.name)
+        out = matcalc.codegen(f, args, query.format, hvp=X, **options)
+    else:
+        out = _show(result, query.format)
+    if query.check:
+        from .numeric.checking import check_hvp
+        report = check_hvp(f, X, result, V, **options)
         line = ("# " if query.format in CODE_FORMATS else "") + f"check: {report}"
         if not report.ok:
             raise CheckFailed(out + "\n" + line)

@@ -20,6 +20,7 @@ Derivatives (matrixcalculus.org syntax; a-g scalars, h-z vectors, A-Z matrices):
   grad log(det(C)) wrt C symmetric  the same, with options after the variable:
                                     symmetric, entries, diagonal, hessian, steps, check
   hess x'*A*x wrt x                 the Hessian (also: jac, steps EXPR wrt X)
+  hvp x'*A*x wrt x                  the Hessian-vector product H[v], H never formed
   tr(inv(X))                        an expression alone: its parsed form and shape
   d/dX $\\log\\det X$                 LaTeX between $…$, as papers write it
 Settings (each :name toggles or sets; :show lists them):
@@ -31,7 +32,7 @@ Settings (each :name toggles or sets; :show lists them):
   :help  :quit                      (Ctrl-D quits too)"""
 
 _DERIVE = re.compile(r"^d/d([A-Za-z][A-Za-z0-9_]*)\s+(.+)$")
-_COMMAND = re.compile(r"^(grad|jac|hess|steps)\s+(.+?)\s+wrt\s+([A-Za-z][A-Za-z0-9_]*)"
+_COMMAND = re.compile(r"^(grad|jac|hess|hvp|steps)\s+(.+?)\s+wrt\s+([A-Za-z][A-Za-z0-9_]*)"
                       r"((?:\s+(?:symmetric|entries|diagonal|hessian|steps|check))*)\s*$")
 
 
@@ -123,7 +124,8 @@ class Shell:
                                                             else None)
         return Query(**_notation(expression), wrt=wrt, symmetric=symmetric,
                      diagonal="diagonal" in options,
-                     hessian=command == "hess" or "hessian" in options, **base)
+                     hessian=command == "hess" or "hessian" in options,
+                     hvp=command == "hvp", **base)
 
     def describe(self, line: str) -> str:
         """An expression alone: its parsed form and its shape."""

@@ -197,3 +197,14 @@ def test_a_hessian_by_a_symmetric_matrix_is_checked(options):
 def test_a_hessian_by_a_diagonal_matrix_is_checked():
     out = run("tr(X*A*X)", "--wrt", "X", "--hessian", "--diagonal", "--check")
     assert out.returncode == 0 and "check: ok" in out.stdout, out.stderr
+
+
+def test_a_hessian_vector_product_is_printed_checked_and_exported():
+    out = run("x'*A*x", "--wrt", "x", "--hvp", "--check")
+    assert out.returncode == 0 and out.stdout.startswith("(A + Aᵀ) v\ncheck: ok"), out.stderr
+    out = run("C: symmetric n x n; logdet(C) + tr(C*A*C)", "--wrt", "C", "--hvp", "--check")
+    assert out.returncode == 0 and "check: ok" in out.stdout, out.stderr
+    code = run("x: vector; log(sum(exp(x)))", "--hvp", "--numpy").stdout
+    assert "def f_hvp(x, v):" in code and "_softmax(x)" in code
+    out = run("logdet(X)", "--hvp", "--hessian")
+    assert out.returncode == 2 and "--hvp writes the Hessian-vector product alone" in out.stderr

@@ -260,6 +260,29 @@ def test_an_inverse_only_multiplied_is_a_solve_and_a_shared_one_is_formed_once()
     assert code.count("np.linalg.inv(X)") == 1 and "solve" not in code
 
 
+@pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
+    importlib.util.find_spec(b) is None, reason=f"{b} is not installed"))
+    for b in ("jax", "torch")]])
+@pytest.mark.parametrize("wrt", ["A"])  # by x, (A⁻¹ + A⁻ᵀ) x still forms A⁻¹
+def test_a_matrix_solved_with_in_several_products_is_factorised_once(backend, wrt):
+    """f and ∂f/∂A of xᵀA⁻¹x: one LU, three solves with vectors, no inverse formed."""
+    f = Trace(x.T * A.I * x)
+    code = matcalc.codegen(f, [A, x], backend, grad={"A": A, "x": x}[wrt])
+    body = code[code.index("def f_and_grad"):]
+    assert body.count("_lu_factor(A)") == 1 and "inv" not in body, body
+    values = {"A": np.eye(3) + 0.3 * np.random.default_rng(0).standard_normal((3, 3)),
+              "x": np.random.default_rng(1).standard_normal((3, 1))}
+    G = matcalc.grad(f, {"A": A, "x": x}[wrt])
+    generated = matcalc.lambdify(f, [A, x], backend, grad={"A": A, "x": x}[wrt])
+    inputs = [values["A"], values["x"]]
+    if backend == "torch":
+        import torch
+        inputs = [torch.as_tensor(v) for v in inputs]
+    value, gradient = generated(*inputs)
+    assert np.allclose(float(np.asarray(value)), matcalc.evaluate(f, values), rtol=1e-12)
+    assert np.allclose(np.asarray(gradient), matcalc.evaluate(G, values), rtol=1e-10)
+
+
 def test_log_det_is_slogdet():
     assert "np.linalg.slogdet(X)" in _source(log(Determinant(X)), [X])
 

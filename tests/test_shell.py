@@ -28,6 +28,7 @@ def test_commands():
     assert shell.execute("grad log(det(X)) wrt X entries") == "2 X⁻¹ - I ∘ X⁻¹"
     assert shell.execute("hess x'*A*x wrt x") == "A + Aᵀ"
     assert shell.notice == "read as A: n x n; x: n x 1 (:let types otherwise)"
+    assert shell.execute("hvp x'*A*x wrt x") == "(A + Aᵀ) v"
     assert shell.execute(r"d/dX $\log\det X$") == "X⁻ᵀ"  # LaTeX between $…$
     assert shell.execute(":let C symmetric n x n") == "C: symmetric n x n"
     assert shell.execute("d/dC logdet(C)") == "C⁻¹"

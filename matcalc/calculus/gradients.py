@@ -254,6 +254,48 @@ def hessian(f, X, *, symmetric=None, diagonal=False):
     return fourth_order.project_left(J, structure) if isinstance(J, fourth_order.FourthOrder) else J
 
 
+def direction_for(f, X):
+    """A direction symbol of X's shape for Hessian-vector products: V (v for a vector, or a
+    scalar Symbol v for a scalar X), with a suffix where f already uses that name."""
+    used = {s.name for s in f.atoms(MatrixSymbol, Symbol)}
+    base = "v" if isinstance(X, Symbol) or X.shape[1] == 1 else "V"
+    name = next(n for n in [base, *(f"{base}{k}" for k in range(1, len(used) + 2))]
+                if n not in used)
+    return Symbol(name) if isinstance(X, Symbol) else MatrixSymbol(name, *X.shape)
+
+
+@bounded
+def hvp(f, X, V=None, *, symmetric=None, diagonal=False):
+    """The Hessian-vector product H[V] = d(∇f)[V]: the derivative of the gradient along
+    the direction V, a matrix of X's shape, without forming the Hessian H.
+
+    V: a MatrixSymbol of X's shape (a Symbol for a scalar X); by default `direction_for`
+    (V, or v for a vector). symmetric=True / diagonal=True: V symmetric / diagonal, and
+    H[V] is the Hessian on that space applied to V; symmetric="entries" has no directional
+    form and is refused.
+
+    >>> import sympy, matcalc
+    >>> x = sympy.MatrixSymbol("x", 3, 1)
+    >>> A = sympy.MatrixSymbol("A", 3, 3)
+    >>> matcalc.text(matcalc.hvp(x.T * A * x, x))
+    '(A + Aᵀ) v'
+    """
+    f, X = _prepare(f, X)
+    sym, diagonal = _structure(X, symmetric, diagonal)
+    if sym == "entries":
+        raise VariableError("a Hessian-vector product by the independent entries "
+                            "(symmetric='entries') is no directional derivative; use "
+                            "symmetric=True")
+    V = direction_for(f, X) if V is None else sympified(V, "the direction V")
+    if isinstance(X, Symbol) != isinstance(V, Symbol) or (
+            isinstance(X, MatrixSymbol) and tuple(V.shape) != tuple(X.shape)):
+        raise VariableError(f"the direction {V} must have the shape of {X}")
+    if V.has(X):
+        raise VariableError(f"the direction {V} must not depend on {X}")
+    G = _grad(f, X, sym, diagonal)
+    return simplify(differentiate(G, X, V), symmetric=_symmetric_symbols(X, sym, diagonal))
+
+
 def _vector_jacobian(term, scalar_gradient, rows):
     """∂F_i/∂x_k of one normal-form term: A dx b -> b A (b 1 x 1), a dxᵀ B -> a Bᵀ,
     m s -> m (∇s)ᵀ."""

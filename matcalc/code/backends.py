@@ -17,6 +17,11 @@ class NumPyBackend:
     name = "numpy"
     xp = "np"
     imports = "import numpy as np"
+    #: The LU factorisation shared by the solves with one matrix (helpers _lu_factor,
+    #: _lu_solve); NumPy has none, so its module imports SciPy for it.
+    lu_factor = "scipy.linalg.lu_factor(A)"
+    lu_solve = "scipy.linalg.lu_solve(lu, B, trans=trans)"
+    lu_needs_scipy = True
     keepdims = "keepdims"
     dtype = ""  # the dtype argument of eye / ones / zeros
     #: JAX on CPU multiplies Aᵀv far slower than (vᵀA)ᵀ: rewrite such products.
@@ -77,6 +82,9 @@ class JaxBackend(NumPyBackend):
     name = "jax"
     xp = "jnp"
     imports = "import jax\nimport jax.numpy as jnp\nimport numpy as np"
+    lu_factor = "jax.scipy.linalg.lu_factor(A)"
+    lu_solve = "jax.scipy.linalg.lu_solve(lu, B, trans=trans)"
+    lu_needs_scipy = False
     transpose_thin_products = True
 
     def asarray(self, x):
@@ -100,6 +108,9 @@ class TorchBackend(NumPyBackend):
     name = "torch"
     xp = "torch"
     imports = "import torch"
+    lu_factor = "torch.linalg.lu_factor(A)"
+    lu_solve = "torch.linalg.lu_solve(*lu, B, adjoint=bool(trans))"
+    lu_needs_scipy = False
     keepdims = "keepdim"
     dtype = ", dtype=torch.float64"
 
@@ -202,10 +213,22 @@ _SOFTMAX = '''def _softmax(A):
 '''
 
 
+_LU_FACTOR = '''def _lu_factor(A):
+    """A's LU factorisation with pivots: computed once for every solve with A or Aᵀ."""
+    return {lu_factor}
+'''
+
+_LU_SOLVE = '''def _lu_solve(lu, B, trans):
+    """A⁻¹ B (trans 0) or A⁻ᵀ B (trans 1) from A's LU factorisation."""
+    return {lu_solve}
+'''
+
+
 #: Helpers whose source depends on the backend ({xp}, {cat}, …).
 TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
              "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
              "_frechet2_stage": _FRECHET2_STAGE, "_logsumexp": _LOGSUMEXP, "_softmax": _SOFTMAX,
+             "_lu_factor": _LU_FACTOR, "_lu_solve": _LU_SOLVE,
              **{f"_loewner_{f.name}": _loewner_template(f)
                 for f in matrix_functions.MATRIX_FUNCTIONS}}
 
@@ -217,6 +240,7 @@ def templated(helper: str, backend) -> str:
     cat = "torch.cat" if torch else f"{backend.xp}.concatenate"
     moveaxis = "torch.movedim" if torch else f"{backend.xp}.moveaxis"
     return TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter, cat=cat,
-                                     moveaxis=moveaxis)
+                                     moveaxis=moveaxis, lu_factor=backend.lu_factor,
+                                     lu_solve=backend.lu_solve)
 
 

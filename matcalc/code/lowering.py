@@ -78,11 +78,15 @@ def _inverse_in_chain(f):
 
 class Survey:
     """Counts of how often each node is used, and of the uses of each inverse, so the
-    lowering names shared values and forms an inverse only when it pays."""
+    lowering names shared values and forms an inverse only when it pays: an inverse used
+    alone, or in two chains of which one holds no vector, is formed once; one used in two
+    or more chains that each hold a vector (so that every solve is with a vector, as in
+    f and ∇f of xᵀA⁻¹x) is factorised once (LU) and solved with."""
 
     def __init__(self, roots):
         self.uses: dict = {}
         self.inverse_in_chains: dict = {}
+        self.inverse_in_wide_chains: set = set()
         self.inverse_alone: set = set()
         for r in roots:
             self.visit(r)
@@ -93,11 +97,15 @@ class Survey:
             return
         if isinstance(e, sympy.MatMul):
             coeff, matrices = e.as_coeff_matrices()
-            for f in chain_factors(matrices):
+            factors = chain_factors(matrices)
+            thin = any(1 in tuple(f.shape) for f in factors)
+            for f in factors:
                 found = _inverse_in_chain(f)
                 if found:
                     M = found[0]
                     self.inverse_in_chains[M] = self.inverse_in_chains.get(M, 0) + 1
+                    if not thin:
+                        self.inverse_in_wide_chains.add(M)
                     self.visit(M)
                 else:
                     self.visit(f)
@@ -110,7 +118,12 @@ class Survey:
                 self.visit(a)
 
     def form_inverse(self, M) -> bool:
-        return M in self.inverse_alone or self.inverse_in_chains.get(M, 0) >= 2
+        return M in self.inverse_alone or (self.inverse_in_chains.get(M, 0) >= 2
+                                           and M in self.inverse_in_wide_chains)
+
+    def factorise(self, M) -> bool:
+        """True when every use of M⁻¹ is a solve, in two or more chains."""
+        return self.inverse_in_chains.get(M, 0) >= 2 and not self.form_inverse(M)
 
 
 class Lowering:
@@ -306,16 +319,29 @@ class Lowering:
         if left is None and right is None:  # M⁻¹ N⁻¹: form one, solve with the other
             right = self._multiply(tree[1], ops)
         if left is None:  # M⁻¹ R = solve(M, R)
-            M, transposed, _ = ops[tree[0]][1]
-            A = M.wrapped(ATOM) + ".T" if transposed else M.code
-            return Value(self.b.linalg("solve", A, self.dense(right).code), DENSE, right.shape)
+            M, transposed, expr = ops[tree[0]][1]
+            return self.solve(M, expr, transposed, self.dense(right).code, right.shape)
         if right is None:  # L M⁻¹ = solve(Mᵀ, Lᵀ)ᵀ
-            M, transposed, _ = ops[tree[1]][1]
-            A = M.code if transposed else M.wrapped(ATOM) + ".T"
+            M, transposed, expr = ops[tree[1]][1]
             L = self.dense(left)
-            return Value(f"{self.b.linalg('solve', A, L.wrapped(ATOM) + '.T')}.T", DENSE,
-                         left.shape)
+            solved = self.solve(M, expr, not transposed, L.wrapped(ATOM) + ".T",
+                                tuple(reversed(left.shape)))
+            return Value(f"{solved.code}.T", DENSE, left.shape)
         return self.product(left, right)
+
+    def solve(self, M: Value, expr, transposed: bool, R: str, shape) -> Value:
+        """M⁻¹ R, or M⁻ᵀ R when transposed: from M's LU factorisation, computed once, when
+        M is solved with in several chains (Survey.factorise); else one solve."""
+        if self.survey.factorise(expr):
+            key = ("lu", expr)
+            if key not in self.memo:
+                self.helpers |= {"_lu_factor", "_lu_solve"}
+                hint = f"lu_{self.names[expr]}" if expr in self.names else None
+                self.memo[key] = self.bind(Value(f"_lu_factor({M.code})", DENSE), hint)
+            lu = self.memo[key].code
+            return Value(f"_lu_solve({lu}, {R}, {int(transposed)})", DENSE, shape)
+        A = M.wrapped(ATOM) + ".T" if transposed else M.code
+        return Value(self.b.linalg("solve", A, R), DENSE, shape)
 
     def product(self, L: Value, R: Value) -> Value:
         """L · R for two formed operands."""

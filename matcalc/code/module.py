@@ -9,9 +9,10 @@ results as (p, q, r, s) arrays with [i, j, k, l] = ∂F_ij/∂X_kl), by a cheape
 
 - chains are multiplied in the cheapest order (vectors first), a sum inside a product is
   distributed when that is cheaper ((A + Aᵀ)x → Ax + Aᵀx);
-- an inverse that is only multiplied is a `solve`; an inverse needed more than once is
-  formed once; log det is `slogdet`; a trace or a diagonal of a product never forms the
-  product (tr(AB) = Σ A ∘ Bᵀ);
+- an inverse that is only multiplied is a `solve`; one solved with in several products
+  that each hold a vector is factorised once (LU) and solved with; an inverse needed
+  otherwise more than once is formed once; log det is `slogdet`; a trace or a diagonal
+  of a product never forms the product (tr(AB) = Σ A ∘ Bᵀ);
 - det Xᵏ is (det X)ᵏ and log det Xᵏ is k·log|det X| (also through transposes and
   inverses): Xᵏ is never formed for them;
 - diag(v)·M is broadcasting, I and 1 are never formed inside products; fourth-order
@@ -301,7 +302,8 @@ class ModuleWriter:
 
     def imports(self) -> str:
         """The backend's imports, and SciPy's linear algebra where a helper calls it."""
-        scipy = any(h in matrix_functions.HELPERS.get(self.b.name, {}) for h in self.helpers)
+        scipy = any(h in matrix_functions.HELPERS.get(self.b.name, {}) for h in self.helpers) \
+            or ("_lu_factor" in self.helpers and self.b.lu_needs_scipy)
         return self.b.imports + ("\nimport scipy.linalg" if scipy else "")
 
     def preamble(self) -> str:

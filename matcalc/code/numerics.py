@@ -150,27 +150,49 @@ def _absorbed(M, U):
     return None
 
 
-def _softmax(e):
-    """(𝟏ᵀ exp(U) 𝟏)⁻ᵏ M₁ … Mⱼ -> softmax(U) for up to k factors exp(U) among the Mᵢ; a
-    sum among them is distributed first when a term can absorb the power."""
-    if not isinstance(e, sympy.MatMul):
+def _absorbed_in(M, U):
+    """`_absorbed`, also inside a product or the trace of one (a scalar 𝟏ᵀ(exp(U) ∘ v))."""
+    if isinstance(M, sympy.Trace):
+        inner = _absorbed_in(M.arg, U)
+        return None if inner is None else sympy.Trace(inner)
+    if isinstance(M, sympy.MatMul):
+        for i, f in enumerate(M.args):
+            inner = _absorbed(f, U) if getattr(f, "is_Matrix", False) else None
+            if inner is not None:
+                return matmul(*M.args[:i], inner, *M.args[i + 1:])
         return None
-    scalars = [a for a in e.args if not getattr(a, "is_Matrix", False)]
-    matrices = [a for a in e.args if getattr(a, "is_Matrix", False)]
+    return _absorbed(M, U)
+
+
+def _softmax(e):
+    """(𝟏ᵀ exp(U) 𝟏)⁻ᵏ M₁ … Mⱼ -> softmax(U) for up to k factors exp(U) among the Mᵢ (or in a
+    scalar factor tr(… exp(U) …)); a sum among them is distributed first when a term can
+    absorb the power. For a matrix product and a scalar one alike."""
+    if isinstance(e, sympy.MatMul):
+        scalars = [g for a in e.args if not getattr(a, "is_Matrix", False)
+                   for g in sympy.Mul.make_args(a)]
+        matrices = [a for a in e.args if getattr(a, "is_Matrix", False)]
+    elif isinstance(e, sympy.Mul):
+        scalars, matrices = list(e.args), []
+    else:
+        return None
     for U, (power, k) in _sum_powers(scalars).items():
         for i, M in enumerate(matrices):
-            if isinstance(M, sympy.MatAdd) and any(
-                    _absorbed(f, U) is not None for t in M.args
-                    for f in (t.args if isinstance(t, sympy.MatMul) else (t,))):
+            if isinstance(M, sympy.MatAdd) and any(_absorbed_in(t, U) is not None
+                                                   for t in M.args):
                 terms = [matmul(*scalars, *matrices[:i], t, *matrices[i + 1:]) for t in M.args]
                 return stabilised(matadd(terms, e.shape))
-        rest, used = list(matrices), 0
-        for i in range(len(rest)):
+        factors = [g for g in scalars if g is not power] + matrices
+        used = 0
+        for i in range(len(factors)):
             while used < k:
-                new = _absorbed(rest[i], U)
+                new = _absorbed_in(factors[i], U)
                 if new is None:
                     break
-                rest[i], used = new, used + 1
+                factors[i], used = new, used + 1
         if used:  # S⁻ᵏ Sᵘˢᵉᵈ: the powers absorbed leave the scalar factor
-            return matmul(sympy.Mul(*scalars) * power.base ** used, *rest)
+            rest = power.base ** (used - k)
+            scalar = sympy.Mul(rest, *[g for g in factors if not getattr(g, "is_Matrix", False)])
+            mats = [g for g in factors if getattr(g, "is_Matrix", False)]
+            return matmul(scalar, *mats) if isinstance(e, sympy.MatMul) else scalar
     return None

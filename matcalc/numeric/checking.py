@@ -106,6 +106,36 @@ def check(f, X, *, symmetric=None, diagonal=False, derivative=None, values=None,
     return CheckResult(err, scale, tolerance, derivative, point)
 
 
+@bounded
+def check_hvp(f, X, HV, V, *, symmetric=None, diagonal=False, seed: int = 0,
+              eps: float = 1e-4, tolerance: float = 1e-6) -> CheckResult:
+    """Compare a Hessian-vector product H[V] (`matcalc.hvp`, in the direction symbol V)
+    with central differences of the gradient of f along a random direction V (symmetric or
+    diagonal where X is), at random values."""
+    f = sympified(f, "check's f")
+    X = variable(f, X)
+    mode = convention(is_symmetric_symbol(X) if symmetric is None else symmetric, X)
+    G = grad(f, X, symmetric=mode, diagonal=diagonal)
+    point = random_point([f, G, X], X, symmetric=mode, diagonal=diagonal, seed=seed,
+                         domain_of=f, margin=KINK_MARGIN_STEPS * eps)
+    x0 = np.asarray(point[X.name], dtype=float)
+    direction = np.random.default_rng(seed + 1).standard_normal(x0.shape)
+    if diagonal:
+        direction = np.diag(np.diag(direction))
+    elif mode and x0.ndim == 2 and x0.shape[0] == x0.shape[1] and x0.shape[0] > 1:
+        direction = (direction + direction.T) / 2
+    if isinstance(X, Symbol):
+        x0, direction = float(x0), float(direction)
+    analytic = np.asarray(evaluate(HV, {**point, V.name: direction}), dtype=float)
+    shifted = [np.asarray(evaluate(G, {**point, X.name: x0 + s * eps * direction}), dtype=float)
+               for s in (1, -1)]
+    numeric = (shifted[0] - shifted[1]) / (2 * eps)
+    analytic = _as_layout(analytic, numeric.shape)
+    err = float(np.max(np.abs(analytic - numeric))) if numeric.size else 0.0
+    scale = max(1.0, float(np.max(np.abs(numeric))) if numeric.size else 1.0)
+    return CheckResult(err, scale, tolerance, HV, point)
+
+
 #: A random point keeps the arguments of abs, sign, relu and step (and of a norm, as a
 #: whole) at least this many steps ε away from their kink at 0 (where the differences would
 #: straddle it), redrawing at most KINK_DRAWS times.
