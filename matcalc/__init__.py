@@ -18,7 +18,7 @@ from .core.matrix_functions import PYTHON_FUNCTIONS as MATRIX_FUNCTIONS
 from .core.spectra import PYTHON_FUNCTIONS as SPECTRAL_FUNCTIONS
 from .core.limits import Budget, budget
 from .core.nodes import (Adjugate, CommutationMatrix, LogSumExp, Norm, PseudoInverse, Softmax,
-                         SymmetricMatrixSymbol, Unvec, Vec, elementwise)
+                         SPDMatrixSymbol, SymmetricMatrixSymbol, Unvec, Vec, elementwise)
 from .exporting import codegen, lambdify
 from .numeric.checking import CheckResult, check
 from .latex_reader import parse_latex
@@ -44,7 +44,7 @@ __all__ = [
     "EvaluationError", "ExpressionError", "FourthOrder", "LimitError", "MatcalcError",
     "MatcalcSyntaxError", "NoRuleError", "Norm", "NotDifferentiableError", "NotScalarError",
     "OptionError",
-    "PseudoInverse", "ShapeError",
+    "PseudoInverse", "SPDMatrixSymbol", "ShapeError",
     "SquareProduct", "StagedProduct", "Step", "SymmetricMatrixSymbol", "Unvec", "VariableError",
     "Vec", "budget",
     "check", "codegen", "derive", "differential", "elementwise", "evaluate", "grad", "hessian",

@@ -19,7 +19,8 @@ from sympy import MatrixExpr, MatrixSymbol, Symbol
 from .core import functions
 from .core.errors import MatcalcError, MatcalcSyntaxError, ShapeError
 from .core.limits import spend
-from .core.nodes import DoubleDot, SymmetricMatrixSymbol, elementwise, matrix_power
+from .core.nodes import (DoubleDot, SPDMatrixSymbol, SymmetricMatrixSymbol, elementwise,
+                         matrix_power)
 from .core.registry import CONSTANTS, GREEK, PARSE_ENTRIES
 from .dimensions import Dimensions, Typed, Where, parse_shape
 
@@ -58,7 +59,7 @@ class Builder:
     def __init__(self, text: str, symbols: Mapping):
         self.text = text
         self.dims = Dimensions()
-        self.declared: dict = {}  # name -> ("scalar" | "matrix" | "symmetric", shape)
+        self.declared: dict = {}  # name -> ("scalar" | "matrix" | "symmetric" | "spd", shape)
         self.given: dict = {}  # name -> a user's SymPy symbol
         self.dimension_symbols: dict = {}
         for name, value in symbols.items():
@@ -274,7 +275,8 @@ class Builder:
             return Typed(None, lambda: Symbol(name))
 
         def build():  # the kind as it is at the end (see `symmetric`)
-            cls = SymmetricMatrixSymbol if self.declared[name][0] == "symmetric" else MatrixSymbol
+            cls = {"symmetric": SymmetricMatrixSymbol, "spd": SPDMatrixSymbol}.get(
+                self.declared[name][0], MatrixSymbol)
             return cls(name, *(self.dims.resolve(d) for d in shape))
         return Typed(shape, build, declared=declared, name=name)
 

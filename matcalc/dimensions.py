@@ -112,32 +112,37 @@ def factors_of(d) -> list:
 # --- declarations -----------------------------------------------------------------
 
 
+#: The structure words of a declaration: symmetric, and spd (symmetric positive definite).
+STRUCTURES = ("symmetric", "spd")
+
+
 def parse_shape(text: str, name: str, dims: Dimensions, dimension_symbol) -> tuple:
-    """A shape string -> ("scalar", None) or (kind, (rows, cols)), kind "matrix" or
-    "symmetric". Raises ValueError with a message for a malformed one."""
+    """A shape string -> ("scalar", None) or (kind, (rows, cols)), kind "matrix",
+    "symmetric" or "spd". Raises ValueError with a message for a malformed one."""
     text = re.sub(r"(?<=\d)x|x(?=\d)", " x ", text)  # 3x3 is 3 x 3
     words = [w for w in re.split(r"\s+|(?<=\w)(?=[×*])|(?<=[×*])(?=\w)", text.strip()) if w]
-    symmetric = bool(words) and words[0] == "symmetric"
-    if symmetric:
-        words = words[1:]
-    if words and words[-1] == "symmetric" and not symmetric:
-        symmetric, words = True, words[:-1]
+    structure = None
+    if words and words[0] in STRUCTURES:
+        structure, words = words[0], words[1:]
+    elif words and words[-1] in STRUCTURES:
+        structure, words = words[-1], words[:-1]
+    symmetric = structure is not None
 
     def dimension(w):
         if w.isdigit() and int(w) > 0:
             return sympy.Integer(int(w))
         if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", w) and w not in ("x", "scalar", "vector",
-                                                                      "matrix", "symmetric"):
+                                                                      "matrix", *STRUCTURES):
             return dimension_symbol(w)
         raise ValueError(f"{w!r} is not a dimension (a positive integer or a name)")
 
     if words == ["scalar"]:
         if symmetric:
-            raise ValueError(f"{name}: a scalar cannot be declared symmetric")
+            raise ValueError(f"{name}: a scalar cannot be declared {structure}")
         return "scalar", None
     if words == ["vector"] or (len(words) == 1 and words[0] != "matrix"):
         if symmetric:
-            raise ValueError(f"{name}: a vector cannot be declared symmetric")
+            raise ValueError(f"{name}: a vector cannot be declared {structure}")
         shape = (dims.fresh() if words == ["vector"] else dimension(words[0]), sympy.S.One)
     elif words in (["matrix"], []):
         if not words and not symmetric:
@@ -148,8 +153,8 @@ def parse_shape(text: str, name: str, dims: Dimensions, dimension_symbol) -> tup
         shape = (dimension(words[0]), dimension(words[2]))
     else:
         raise ValueError(f"{text.strip()!r} is not a shape; write scalar, vector, matrix, "
-                         "n, n x m, or symmetric n x n")
+                         "n, n x m, symmetric n x n or spd n x n")
     if symmetric and shape[0] != shape[1]:
-        raise ValueError(f"the symmetric matrix {name} must be square; got "
+        raise ValueError(f"the {structure} matrix {name} must be square; got "
                          f"{shape[0]} x {shape[1]}")
-    return ("symmetric" if symmetric else "matrix"), shape
+    return (structure or "matrix"), shape

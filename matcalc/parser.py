@@ -38,7 +38,7 @@ scalars. Declarations before the expression override that::
     t: scalar; exp(t*X)                    k: vector; X: matrix; k'*X*k
 
 A shape is `scalar`, `vector`, `matrix`, `D` (a column of length D) or `D x D` (also
-`D×D`, `D*D`), optionally after the word `symmetric`; D is a number or a name.
+`D×D`, `D*D`), optionally after the word `symmetric` or `spd`; D is a number or a name.
 Dimensions not declared are symbols inferred from the products (n, m, p, …). A declared
 dimension is also a scalar: `X: n x n; tr(X)/n`.
 A 1 x 1 matrix such as x'*A*x is used as a scalar wherever a scalar is needed.
@@ -150,7 +150,7 @@ def parse(text: str, symbols: Mapping | None = None):
 
     symbols: optional mapping from a name to a SymPy `MatrixSymbol` or `Symbol` (used
         as it is: this is how Python code mixes its own symbols with parsed text) or to a
-        shape string: "scalar", "vector", "matrix", "n", "n x m", "symmetric n x n".
+        shape string: "scalar", "vector", "matrix", "n", "n x m", "symmetric n x n", "spd n x n".
         Other names are typed by their first letter: a–g scalar, h–z vector, A–Z matrix.
 
     Raises MatcalcSyntaxError (not an expression) or ShapeError (shapes do not fit),

@@ -263,7 +263,7 @@ def test_an_inverse_only_multiplied_is_a_solve_and_a_shared_one_is_formed_once()
 @pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
     importlib.util.find_spec(b) is None, reason=f"{b} is not installed"))
     for b in ("jax", "torch")]])
-@pytest.mark.parametrize("wrt", ["A"])  # by x, (A⁻¹ + A⁻ᵀ) x still forms A⁻¹
+@pytest.mark.parametrize("wrt", ["A", "x"])
 def test_a_matrix_solved_with_in_several_products_is_factorised_once(backend, wrt):
     """f and ∂f/∂A of xᵀA⁻¹x: one LU, three solves with vectors, no inverse formed."""
     f = Trace(x.T * A.I * x)
@@ -281,6 +281,43 @@ def test_a_matrix_solved_with_in_several_products_is_factorised_once(backend, wr
     value, gradient = generated(*inputs)
     assert np.allclose(float(np.asarray(value)), matcalc.evaluate(f, values), rtol=1e-12)
     assert np.allclose(np.asarray(gradient), matcalc.evaluate(G, values), rtol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
+    importlib.util.find_spec(b) is None, reason=f"{b} is not installed"))
+    for b in ("jax", "torch")]])
+def test_an_spd_matrix_is_factorised_once_by_cholesky(backend):
+    """log det S + xᵀS⁻¹x by S for S declared spd: one Cholesky for the log det, the
+    solves and the inverse; no LU, slogdet or inv."""
+    f = matcalc.parse("S: spd n x n; x: vector; logdet(S) + x'*inv(S)*x")
+    S_, x_ = sorted(f.atoms(MatrixSymbol), key=lambda s: s.name)
+    assert isinstance(S_, matcalc.SPDMatrixSymbol)
+    code = matcalc.codegen(f, [S_, x_], backend, grad=S_)
+    body = code[code.index("def f_and_grad"):code.index("def check_f_and_grad")]
+    assert body.count("_cho_factor(S)") == 1, body
+    assert not any(w in body for w in ("slogdet", "linalg.inv", "_lu_", "linalg.solve")), body
+    rng_spd = np.random.default_rng(3).standard_normal((4, 4))
+    values = {"S": rng_spd @ rng_spd.T / 4 + np.eye(4), "x": np.arange(4.0)[:, None]}
+    G = matcalc.grad(f, S_)
+    generated = matcalc.lambdify(f, [S_, x_], backend, grad=S_)
+    inputs = [values["S"], values["x"]]
+    if backend == "torch":
+        import torch
+        inputs = [torch.as_tensor(v) for v in inputs]
+    value, gradient = generated(*inputs)
+    assert np.isclose(float(np.asarray(value)), matcalc.evaluate(f, values), rtol=1e-12)
+    assert np.allclose(np.asarray(gradient), matcalc.evaluate(G, values), rtol=1e-10)
+    assert matcalc.check(f, S_).ok
+
+
+def test_the_spd_declaration_reads_back_and_is_refused_where_it_cannot_hold():
+    e = matcalc.parse("S: spd 3 x 3; tr(inv(S))")
+    assert matcalc.syntax(e, declare=True) == "S: spd 3 x 3; tr(inv(S))"
+    assert matcalc.parse(matcalc.syntax(e, declare=True)) == e
+    for bad, message in (("x: spd vector; x", "a vector cannot be declared spd"),
+                         ("W: spd 3 x 2; W", "the spd matrix W must be square")):
+        with pytest.raises(matcalc.MatcalcError, match=message):
+            matcalc.parse(bad)
 
 
 def test_log_det_is_slogdet():

@@ -22,6 +22,10 @@ class NumPyBackend:
     lu_factor = "scipy.linalg.lu_factor(A)"
     lu_solve = "scipy.linalg.lu_solve(lu, B, trans=trans)"
     lu_needs_scipy = True
+    #: The Cholesky factorisation of an spd matrix: factor, solve with it, log det from it.
+    cho_factor = "scipy.linalg.cho_factor(A)"
+    cho_solve = "scipy.linalg.cho_solve(c, B)"
+    cho_logdet = "2 * np.sum(np.log(np.diag(c[0])))"
     keepdims = "keepdims"
     dtype = ""  # the dtype argument of eye / ones / zeros
     #: JAX on CPU multiplies Aᵀv far slower than (vᵀA)ᵀ: rewrite such products.
@@ -85,6 +89,9 @@ class JaxBackend(NumPyBackend):
     lu_factor = "jax.scipy.linalg.lu_factor(A)"
     lu_solve = "jax.scipy.linalg.lu_solve(lu, B, trans=trans)"
     lu_needs_scipy = False
+    cho_factor = "jax.scipy.linalg.cho_factor(A)"
+    cho_solve = "jax.scipy.linalg.cho_solve(c, B)"
+    cho_logdet = "2 * jnp.sum(jnp.log(jnp.diag(c[0])))"
     transpose_thin_products = True
 
     def asarray(self, x):
@@ -111,6 +118,9 @@ class TorchBackend(NumPyBackend):
     lu_factor = "torch.linalg.lu_factor(A)"
     lu_solve = "torch.linalg.lu_solve(*lu, B, adjoint=bool(trans))"
     lu_needs_scipy = False
+    cho_factor = "torch.linalg.cholesky(A)"
+    cho_solve = "torch.cholesky_solve(B, c)"
+    cho_logdet = "2 * torch.sum(torch.log(torch.diagonal(c)))"
     keepdims = "keepdim"
     dtype = ", dtype=torch.float64"
 
@@ -224,11 +234,28 @@ _LU_SOLVE = '''def _lu_solve(lu, B, trans):
 '''
 
 
+_CHO_FACTOR = '''def _cho_factor(A):
+    """The Cholesky factorisation of A, symmetric positive definite (declared spd)."""
+    return {cho_factor}
+'''
+
+_CHO_SOLVE = '''def _cho_solve(c, B):
+    """A⁻¹ B from A's Cholesky factorisation."""
+    return {cho_solve}
+'''
+
+_CHO_LOGDET = '''def _cho_logdet(c):
+    """log det A = 2 Σ log Lᵢᵢ from A's Cholesky factorisation."""
+    return {cho_logdet}
+'''
+
+
 #: Helpers whose source depends on the backend ({xp}, {cat}, …).
 TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
              "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
              "_frechet2_stage": _FRECHET2_STAGE, "_logsumexp": _LOGSUMEXP, "_softmax": _SOFTMAX,
-             "_lu_factor": _LU_FACTOR, "_lu_solve": _LU_SOLVE,
+             "_lu_factor": _LU_FACTOR, "_lu_solve": _LU_SOLVE, "_cho_factor": _CHO_FACTOR,
+             "_cho_solve": _CHO_SOLVE, "_cho_logdet": _CHO_LOGDET,
              **{f"_loewner_{f.name}": _loewner_template(f)
                 for f in matrix_functions.MATRIX_FUNCTIONS}}
 
@@ -241,6 +268,7 @@ def templated(helper: str, backend) -> str:
     moveaxis = "torch.movedim" if torch else f"{backend.xp}.moveaxis"
     return TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter, cat=cat,
                                      moveaxis=moveaxis, lu_factor=backend.lu_factor,
-                                     lu_solve=backend.lu_solve)
+                                     lu_solve=backend.lu_solve, cho_factor=backend.cho_factor,
+                                     cho_solve=backend.cho_solve, cho_logdet=backend.cho_logdet)
 
 

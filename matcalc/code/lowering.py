@@ -18,7 +18,7 @@ from sympy import MatrixExpr, MatrixSymbol
 from ..core import functions
 from ..core.errors import MatcalcError
 from ..core.limits import spend
-from ..core.nodes import Elementwise
+from ..core.nodes import Elementwise, is_spd_symbol
 from ..core.registry import rule_of
 from . import plan
 from .names import Namespace
@@ -100,15 +100,14 @@ class Survey:
             factors = chain_factors(matrices)
             thin = any(1 in tuple(f.shape) for f in factors)
             for f in factors:
-                found = _inverse_in_chain(f)
-                if found:
-                    M = found[0]
-                    self.inverse_in_chains[M] = self.inverse_in_chains.get(M, 0) + 1
-                    if not thin:
-                        self.inverse_in_wide_chains.add(M)
-                    self.visit(M)
+                if thin and isinstance(f, sympy.MatAdd) and self.uses.get(f, 0) == 0:
+                    # (A⁻¹ + A⁻ᵀ) x: the lowering distributes such a sum over the vector,
+                    # so its inverses are solved with, as in chains
+                    self.uses[f] = 1
+                    for t in f.args:
+                        self._visit_factor(t, thin)
                 else:
-                    self.visit(f)
+                    self._visit_factor(f, thin)
             self.visit(coeff)
             return
         if isinstance(e, sympy.Inverse):
@@ -116,6 +115,17 @@ class Survey:
         for a in e.args:
             if isinstance(a, sympy.Basic):
                 self.visit(a)
+
+    def _visit_factor(self, f, thin: bool):
+        found = _inverse_in_chain(f)
+        if not found:
+            self.visit(f)
+            return
+        M = found[0]
+        self.inverse_in_chains[M] = self.inverse_in_chains.get(M, 0) + 1
+        if not thin:
+            self.inverse_in_wide_chains.add(M)
+        self.visit(M)
 
     def form_inverse(self, M) -> bool:
         return M in self.inverse_alone or (self.inverse_in_chains.get(M, 0) >= 2
@@ -329,9 +339,20 @@ class Lowering:
             return Value(f"{solved.code}.T", DENSE, left.shape)
         return self.product(left, right)
 
+    def cholesky(self, S) -> str:
+        """The name of the Cholesky factorisation of the spd symbol S, computed once."""
+        key = ("cholesky", S)
+        if key not in self.memo:
+            self.helpers |= {"_cho_factor", "_cho_solve", "_cho_logdet"}
+            hint = f"cho_{self.names[S]}" if S in self.names else None
+            self.memo[key] = self.bind(Value(f"_cho_factor({self.value(S).code})", DENSE), hint)
+        return self.memo[key].code
+
     def solve(self, M: Value, expr, transposed: bool, R: str, shape) -> Value:
         """M⁻¹ R, or M⁻ᵀ R when transposed: from M's LU factorisation, computed once, when
         M is solved with in several chains (Survey.factorise); else one solve."""
+        if is_spd_symbol(expr):  # symmetric: M⁻ᵀ = M⁻¹
+            return Value(f"_cho_solve({self.cholesky(expr)}, {R})", DENSE, shape)
         if self.survey.factorise(expr):
             key = ("lu", expr)
             if key not in self.memo:
@@ -472,6 +493,8 @@ def _estimate(e) -> float:
         return 0.0
     if isinstance(e, sympy.Transpose):
         return _estimate(e.arg)
+    if isinstance(e, sympy.Inverse):  # forming it: an LU and n solves
+        return 2 * plan.size(e.shape[0]) ** 3 + _estimate(e.arg)
     if isinstance(e, MatrixExpr):
         return plan.size(e.shape[0]) * plan.size(e.shape[1]) + sum(
             _estimate(a) for a in e.args if isinstance(a, MatrixExpr))

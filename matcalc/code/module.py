@@ -303,7 +303,7 @@ class ModuleWriter:
     def imports(self) -> str:
         """The backend's imports, and SciPy's linear algebra where a helper calls it."""
         scipy = any(h in matrix_functions.HELPERS.get(self.b.name, {}) for h in self.helpers) \
-            or ("_lu_factor" in self.helpers and self.b.lu_needs_scipy)
+            or (bool({"_lu_factor", "_cho_factor"} & self.helpers) and self.b.lu_needs_scipy)
         return self.b.imports + ("\nimport scipy.linalg" if scipy else "")
 
     def preamble(self) -> str:

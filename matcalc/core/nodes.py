@@ -161,6 +161,16 @@ class SymmetricMatrixSymbol(InMatcalcNotation, MatrixSymbol):
         return self
 
 
+class SPDMatrixSymbol(SymmetricMatrixSymbol):
+    """A symmetric positive definite n x n matrix symbol (declared `spd n x n`): `check`
+    draws SPD values for it, and generated code solves with it and takes its log det by a
+    Cholesky factorisation."""
+
+
+def is_spd_symbol(A) -> bool:
+    return isinstance(A, SPDMatrixSymbol)
+
+
 def is_symmetric_symbol(A) -> bool:
     return isinstance(A, SymmetricMatrixSymbol)
 

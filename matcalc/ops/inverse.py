@@ -13,7 +13,7 @@ import sympy
 from ..calculus.differentiation import constant_exponent
 from ..code.values import DENSE, DIAG, EYE, MUL, POW, SCALAR, Value, join_sum, power, scale
 from ..core.errors import EvaluationError, NotDifferentiableError
-from ..core.nodes import Adjugate, PseudoInverse, matadd, matmul, power_of_base
+from ..core.nodes import Adjugate, PseudoInverse, is_spd_symbol, matadd, matmul, power_of_base
 from ..core.registry import CALL, POSTFIX, Operator, ParseEntry, register
 
 # --- inverse ----------------------------------------------------------------------------
@@ -59,6 +59,10 @@ def lower_inverse(low, e):
         return Value(f"1 / {M.wrapped(POW)}", DIAG, tuple(e.shape), MUL)
     if M.kind == EYE:
         return Value(f"1 / {M.wrapped(POW)}", EYE, tuple(e.shape), MUL)
+    if is_spd_symbol(e.arg):  # from the Cholesky factorisation f and log det share
+        eye = low.b.eye(low.dim(e.shape[0]))
+        return low.bind(Value(f"_cho_solve({low.cholesky(e.arg)}, {eye})", DENSE,
+                              tuple(e.shape)), _hint(low, "inv", e.arg))
     return low.bind(Value(low.b.linalg("inv", low.dense(M).code), DENSE, tuple(e.shape)),
                     _hint(low, "inv", e.arg))
 
@@ -133,6 +137,8 @@ def lower_log_det(low, M) -> Value:
     """log det M from slogdet: log|det M| + log(sign) (NaN for a negative determinant);
     for M = Bᵏ (up to transposes): k·log|det B| + log(signᵏ), never forming Bᵏ."""
     base, k = power_of_base(M)
+    if is_spd_symbol(base):  # log det Sᵏ = k · 2 Σ log Lᵢᵢ
+        return scale(str(k), Value(f"_cho_logdet({low.cholesky(base)})", SCALAR))
     key = ("slogdet", base)
     if key not in low.memo:  # (sign, log|det B|), computed once and named
         low.memo[key] = low.bind(

@@ -17,7 +17,7 @@ from sympy import MatrixSymbol, Symbol
 from ..core import functions
 from ..core.errors import NoRuleError, short
 from ..core.limits import MAX_RESULT_DEPTH, bounded, spend
-from ..core.nodes import MatrixDifferential, SymmetricMatrixSymbol, sympified
+from ..core.nodes import MatrixDifferential, SPDMatrixSymbol, SymmetricMatrixSymbol, sympified
 from ..core.registry import CONSTANTS, PARSE_ENTRIES, rule_of
 from .notation import join_signed, ordered_terms
 
@@ -87,7 +87,8 @@ def declarations(obj) -> list[str]:
             if isinstance(s, MatrixDifferential):
                 continue
             r, c = (_dimension(d, s) for d in s.shape)
-            kind = "symmetric " if isinstance(s, SymmetricMatrixSymbol) else ""
+            kind = "spd " if isinstance(s, SPDMatrixSymbol) else \
+                "symmetric " if isinstance(s, SymmetricMatrixSymbol) else ""
             lines.append(f"{written_name(s)}: {kind}{r} x {c}")
         elif s not in shape_symbols and s in _symbols_outside_shapes(obj):
             lines.append(f"{written_name(s)}: scalar")

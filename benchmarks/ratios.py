@@ -1,0 +1,176 @@
+"""Cost of the gradient and of Hessian-vector products in generated code.
+
+Table 1, f-and-gradient over f (matcalc's generated NumPy `f_and_grad` against its `f`;
+issue 19's targets: ≤ 2 for the first three, ≤ 3.5 for log det):
+    xᵀA⁻¹x by A, xᵀA⁻¹x by x, tr(X⁻¹B) by X, log det X by X.
+Table 2, Hessian-vector products (matcalc's generated `f_hvp` in NumPy and JAX against
+JAX's forward-over-reverse `jax.jit(jvp(grad(f)))` and against forming the Hessian with
+`jax.jit(jax.hessian)` and multiplying), milliseconds per call:
+    xᵀAx, the logistic loss with labels, ‖T − UVᵀ‖² by U, log Σ exp(x).
+Values are checked equal before timing; one thread per library; float64; median of
+repeats.
+
+    python benchmarks/ratios.py [--sizes 100 300 1000]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+os.environ["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                           "intra_op_parallelism_threads=1")
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import sympy  # noqa: E402
+
+import matcalc  # noqa: E402
+
+RANK = 5
+
+
+def measure(call, budget=0.5) -> float:
+    """Median seconds per call over batches of at least 20 ms."""
+    call()
+    start = time.perf_counter()
+    call()
+    once = max(time.perf_counter() - start, 1e-9)
+    number = max(1, int(0.02 / once))
+    times = []
+    for _ in range(max(3, min(15, int(budget / (once * number))))):
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
+
+
+def _symbols(f):
+    return {s.name: s for s in f.free_symbols | f.atoms(sympy.MatrixSymbol)}
+
+
+def _spd(n, rng):
+    G = rng.standard_normal((n, n))
+    return G @ G.T / n + np.eye(n)
+
+
+GRADIENTS = {
+    "xᵀA⁻¹x by A": ("A: n x n; x: vector; x'*inv(A)*x", "A",
+                    lambda n, rng: {"A": _spd(n, rng), "x": rng.standard_normal((n, 1))}),
+    "xᵀA⁻¹x by x": ("A: n x n; x: vector; x'*inv(A)*x", "x",
+                    lambda n, rng: {"A": _spd(n, rng), "x": rng.standard_normal((n, 1))}),
+    "tr(X⁻¹B) by X": ("tr(inv(X)*B)", "X",
+                      lambda n, rng: {"B": rng.standard_normal((n, n)), "X": _spd(n, rng)}),
+    "log det X by X": ("logdet(X)", "X", lambda n, rng: {"X": _spd(n, rng)}),
+}
+
+HVPS = {
+    "xᵀAx": ("x'*A*x", "x",
+             lambda n, rng: {"A": rng.standard_normal((n, n)), "x": rng.standard_normal((n, 1))},
+             lambda jnp: lambda A, x: (x.T @ A @ x)[0, 0]),
+    "logistic": ("sum(log(vector(1) + exp(-y .* (Z*w))))", "w",
+                 lambda n, rng: {"Z": rng.standard_normal((n, n)) / np.sqrt(n),
+                                 "w": rng.standard_normal((n, 1)),
+                                 "y": np.sign(rng.standard_normal((n, 1)))},
+                 lambda jnp: lambda Z, w, y: jnp.sum(jnp.logaddexp(0.0, -y * (Z @ w)))),
+    "‖T − UVᵀ‖² by U": (f"T: n x n; U, V: n x {RANK}; norm2(T - U*V')^2", "U",
+                        lambda n, rng: {"T": rng.standard_normal((n, n)),
+                                        "U": rng.standard_normal((n, RANK)),
+                                        "V": rng.standard_normal((n, RANK))},
+                        lambda jnp: lambda T, U, V: jnp.sum((T - U @ V.T) ** 2)),
+    "log Σ exp(x)": ("x: vector; log(sum(exp(x)))", "x",
+                     lambda n, rng: {"x": rng.standard_normal((n, 1))},
+                     lambda jnp: lambda x: jnp.log(jnp.sum(jnp.exp(x)))),
+}
+
+
+def gradient_ratios(sizes):
+    print("## f-and-gradient over f (generated NumPy; median of repeats)\n")
+    print("| problem | " + " | ".join(f"n = {n}" for n in sizes) + " |")
+    print("|---|" + "---:|" * len(sizes))
+    for name, (text, wrt, values) in GRADIENTS.items():
+        f = matcalc.parse(text)
+        symbols = _symbols(f)
+        args = [symbols[k] for k in sorted(values(2, np.random.default_rng(0)))]
+        fn = matcalc.lambdify(f, args)
+        both = matcalc.lambdify(f, args, grad=symbols[wrt])
+        cells = []
+        for n in sizes:
+            point = values(n, np.random.default_rng(n))
+            inputs = [point[a.name] for a in args]
+            assert np.isclose(both(*inputs)[0], fn(*inputs))
+            ratio = measure(lambda both=both, a=inputs: both(*a)) / \
+                measure(lambda fn=fn, a=inputs: fn(*a))
+            cells.append(f"{ratio:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def hvp_times(sizes):
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    print("\n## Hessian-vector products, ms per call (float64)\n")
+    print("| problem | method | " + " | ".join(f"n = {n}" for n in sizes) + " |")
+    print("|---|---|" + "---:|" * len(sizes))
+    for name, (text, wrt, values, jax_f) in HVPS.items():
+        f = matcalc.parse(text)
+        symbols = _symbols(f)
+        names = sorted(values(2, np.random.default_rng(0)))
+        args = [symbols[k] for k in names]
+        position = names.index(wrt)
+        generated = {b: matcalc.lambdify(f, args, b, hvp=symbols[wrt]) for b in ("numpy", "jax")}
+        jf = jax_f(jnp)
+
+        def forward_over_reverse(*a, jf=jf, position=position):
+            *inputs, v = a
+            gradient = jax.grad(jf, argnums=position)
+
+            def along(x):
+                return gradient(*inputs[:position], x, *inputs[position + 1:])
+            return jax.jvp(along, (inputs[position],), (v,))[1]
+
+        def formed(*a, jf=jf, position=position):
+            *inputs, v = a
+            H = jax.hessian(jf, argnums=position)(*inputs)
+            return jnp.tensordot(H, v, axes=v.ndim)
+
+        methods = {"matcalc NumPy": generated["numpy"], "matcalc JAX": generated["jax"],
+                   "jax.jit(jvp(grad))": jax.jit(forward_over_reverse),
+                   "jax.jit(hessian) · v": jax.jit(formed)}
+        rows = {label: [] for label in methods}
+        for n in sizes:
+            rng = np.random.default_rng(n)
+            point = values(n, rng)
+            v = rng.standard_normal(np.shape(point[wrt]))
+            np_inputs = [point[k] for k in names] + [v]
+            jax_inputs = [jnp.asarray(a) for a in np_inputs]
+            reference = np.asarray(generated["numpy"](*np_inputs))
+            for label, fn in methods.items():
+                inputs = np_inputs if label == "matcalc NumPy" else jax_inputs
+                if label == "jax.jit(hessian) · v" and n > 300:
+                    rows[label].append("—")
+                    continue
+                out = np.asarray(fn(*inputs)).reshape(reference.shape)
+                assert np.allclose(out, reference, rtol=1e-6, atol=1e-9), (name, label)
+                seconds = measure(lambda fn=fn, inputs=inputs: jax.block_until_ready(
+                    fn(*inputs)))
+                rows[label].append(f"{1000 * seconds:.3g}")
+        for label, cells in rows.items():
+            print(f"| {name} | {label} | " + " | ".join(cells) + " |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    sizes = parser.parse_args().sizes
+    gradient_ratios(sizes)
+    hvp_times(sizes)
+
+
+if __name__ == "__main__":
+    main()
