@@ -19,12 +19,12 @@ class NumPyBackend:
     imports = "import numpy as np"
     #: The LU factorisation shared by the solves with one matrix (helpers _lu_factor,
     #: _lu_solve); NumPy has none, so its module imports SciPy for it.
-    lu_factor = "scipy.linalg.lu_factor(A)"
-    lu_solve = "scipy.linalg.lu_solve(lu, B, trans=trans)"
+    lu_factor = "scipy.linalg.lu_factor(A, check_finite=False)"
+    lu_solve = "scipy.linalg.lu_solve(lu, B, trans=trans, check_finite=False)"
     lu_needs_scipy = True
     #: The Cholesky factorisation of an spd matrix: factor, solve with it, log det from it.
-    cho_factor = "scipy.linalg.cho_factor(A)"
-    cho_solve = "scipy.linalg.cho_solve(c, B)"
+    cho_factor = "scipy.linalg.cho_factor(A, check_finite=False)"
+    cho_solve = "scipy.linalg.cho_solve(c, B, check_finite=False)"
     cho_logdet = "2 * np.sum(np.log(np.diag(c[0])))"
     keepdims = "keepdims"
     dtype = ""  # the dtype argument of eye / ones / zeros
