@@ -86,12 +86,12 @@ def _hvp(matcalc, f, X, query, options):
     """The Hessian-vector product H[V] (or its module), and its check."""
     import sympy
 
-    from .core.errors import VariableError
+    from .core.errors import OptionError
     if query.hessian or query.steps:
-        raise VariableError("--hvp writes the Hessian-vector product alone: drop --hessian "
-                            "and --steps")
+        raise OptionError("--hvp writes the Hessian-vector product alone: drop --hessian "
+                          "and --steps")
     if query.format == "index":
-        raise VariableError("--hvp writes a matrix: use the default or --latex")
+        raise OptionError("--hvp writes a matrix: use the default or --latex")
     V = matcalc.calculus.gradients.direction_for(f, X)
     result = matcalc.hvp(f, X, V, **options)
     if query.format in CODE_FORMATS:

@@ -253,6 +253,12 @@ def test_a_sum_times_a_square_matrix_is_formed_once():
     assert "(A + B) @ X" in code
 
 
+#: numpy, and jax and torch where installed.
+EVERY_BACKEND = ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
+    importlib.util.find_spec(b) is None, reason=f"{b} is not installed"))
+    for b in ("jax", "torch")]]
+
+
 def test_an_inverse_only_multiplied_is_a_solve_and_a_shared_one_is_formed_once():
     assert "np.linalg.solve(X, a)" in _source(X.I * a, [X, a])
     assert "inv" not in _source(Trace(A * X.I * a * a.T), [A, X, a])
@@ -260,9 +266,7 @@ def test_an_inverse_only_multiplied_is_a_solve_and_a_shared_one_is_formed_once()
     assert code.count("np.linalg.inv(X)") == 1 and "solve" not in code
 
 
-@pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
-    importlib.util.find_spec(b) is None, reason=f"{b} is not installed"))
-    for b in ("jax", "torch")]])
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
 @pytest.mark.parametrize("wrt", ["A", "x"])
 def test_a_matrix_solved_with_in_several_products_is_factorised_once(backend, wrt):
     """f and ∂f/∂A of xᵀA⁻¹x: one LU, three solves with vectors, no inverse formed."""
@@ -272,20 +276,23 @@ def test_a_matrix_solved_with_in_several_products_is_factorised_once(backend, wr
     assert body.count("_lu_factor(A)") == 1 and "inv" not in body, body
     values = {"A": np.eye(3) + 0.3 * np.random.default_rng(0).standard_normal((3, 3)),
               "x": np.random.default_rng(1).standard_normal((3, 1))}
-    G = matcalc.grad(f, {"A": A, "x": x}[wrt])
-    generated = matcalc.lambdify(f, [A, x], backend, grad={"A": A, "x": x}[wrt])
-    inputs = [values["A"], values["x"]]
+    _assert_f_and_grad_agree(f, [A, x], {"A": A, "x": x}[wrt], values, backend)
+
+
+def _assert_f_and_grad_agree(f, args, X, values, backend):
+    """The generated f_and_grad against matcalc.evaluate of f and its gradient."""
+    generated = matcalc.lambdify(f, args, backend, grad=X)
+    inputs = [values[a.name] for a in args]
     if backend == "torch":
         import torch
         inputs = [torch.as_tensor(v) for v in inputs]
     value, gradient = generated(*inputs)
     assert np.allclose(float(np.asarray(value)), matcalc.evaluate(f, values), rtol=1e-12)
-    assert np.allclose(np.asarray(gradient), matcalc.evaluate(G, values), rtol=1e-10)
+    assert np.allclose(np.asarray(gradient), matcalc.evaluate(matcalc.grad(f, X), values),
+                       rtol=1e-10)
 
 
-@pytest.mark.parametrize("backend", ["numpy", *[pytest.param(b, marks=pytest.mark.skipif(
-    importlib.util.find_spec(b) is None, reason=f"{b} is not installed"))
-    for b in ("jax", "torch")]])
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
 def test_an_spd_matrix_is_factorised_once_by_cholesky(backend):
     """log det S + xᵀS⁻¹x by S for S declared spd: one Cholesky for the log det, the
     solves and the inverse; no LU, slogdet or inv."""
@@ -298,15 +305,7 @@ def test_an_spd_matrix_is_factorised_once_by_cholesky(backend):
     assert not any(w in body for w in ("slogdet", "linalg.inv", "_lu_", "linalg.solve")), body
     rng_spd = np.random.default_rng(3).standard_normal((4, 4))
     values = {"S": rng_spd @ rng_spd.T / 4 + np.eye(4), "x": np.arange(4.0)[:, None]}
-    G = matcalc.grad(f, S_)
-    generated = matcalc.lambdify(f, [S_, x_], backend, grad=S_)
-    inputs = [values["S"], values["x"]]
-    if backend == "torch":
-        import torch
-        inputs = [torch.as_tensor(v) for v in inputs]
-    value, gradient = generated(*inputs)
-    assert np.isclose(float(np.asarray(value)), matcalc.evaluate(f, values), rtol=1e-12)
-    assert np.allclose(np.asarray(gradient), matcalc.evaluate(G, values), rtol=1e-10)
+    _assert_f_and_grad_agree(f, [S_, x_], S_, values, backend)
     assert matcalc.check(f, S_).ok
 
 
@@ -314,6 +313,8 @@ def test_the_spd_declaration_reads_back_and_is_refused_where_it_cannot_hold():
     e = matcalc.parse("S: spd 3 x 3; tr(inv(S))")
     assert matcalc.syntax(e, declare=True) == "S: spd 3 x 3; tr(inv(S))"
     assert matcalc.parse(matcalc.syntax(e, declare=True)) == e
+    with pytest.raises(matcalc.EvaluationError, match="not positive definite"):
+        matcalc.evaluate(e, {"S": np.diag([-1.0, 2.0, 3.0])})
     for bad, message in (("x: spd vector; x", "a vector cannot be declared spd"),
                          ("W: spd 3 x 2; W", "the spd matrix W must be square")):
         with pytest.raises(matcalc.MatcalcError, match=message):

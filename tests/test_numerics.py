@@ -106,3 +106,16 @@ def test_the_pass_keeps_every_other_form():
     W = sympy.MatrixSymbol("W", 3, 2)
     assert summed_exponent(ones * matcalc.exp(W) * sympy.OneMatrix(2, 1)) == W
     assert summed_exponent(ones * matcalc.exp(W)) is None  # a row of sums, not one
+
+
+def test_a_sum_is_distributed_only_when_every_term_absorbs_the_power():
+    """(B₁ + e eᵀ) … (B_m + e eᵀ) / Σ eˣ stays m factors long (no 2^m terms)."""
+    x = sympy.MatrixSymbol("x", 3, 1)
+    e = matcalc.exp(x)
+    total = sympy.Trace(sympy.OneMatrix(1, 3) * e)
+    factors = [sympy.MatrixSymbol(f"B{i}", 3, 3) + e * e.T for i in range(10)]
+    f = matcalc.core.nodes.normalise(sympy.MatMul(*factors) / total)
+    assert stabilised(f).count(sympy.MatAdd) <= 10
+    p = matcalc.softmax(x)  # diag(e)/Σ − e eᵀ/Σ²: both terms absorb, so it is distributed
+    assert stabilised(matcalc.core.nodes.normalise(
+        (sympy.DiagMatrix(e) - e * e.T / total) / total)) == sympy.DiagMatrix(p) - p * p.T

@@ -150,3 +150,20 @@ def test_a_common_denominator_is_factored_out():
     a, b, c = sympy.symbols("a b c")
     assert common_factor([a / b, c / b**2]) == 1 / b
     assert common_factor([a * b, c / b]) == 1
+
+
+@pytest.mark.parametrize("order", range(4))
+def test_sigmoid_complement_removes_only_the_paired_sigmoid(order):
+    """M ∘ σ(U) + M ∘ σ(−U) = M also when M holds another σ: σ(B) survives. (The fuzzer
+    found σ(B) dropped when the other σ was paired, under some hash seeds.)"""
+    sig = matcalc.sigmoid
+    first = [sig(X), sig(B), A]
+    second = [sig(-X), sig(B), A]
+    for _ in range(order):
+        first, second = first[1:] + first[:1], second[-1:] + second[:-1]
+    e = HadamardProduct(*first) + HadamardProduct(*second)
+    simplified = matcalc.simplify(e)
+    values = numeric_values()
+    np.testing.assert_allclose(matcalc.evaluate(simplified, values),
+                               matcalc.evaluate(e, values), rtol=1e-12)
+    assert simplified == HadamardProduct(sig(B), A)

@@ -166,8 +166,9 @@ def _absorbed_in(M, U):
 
 def _softmax(e):
     """(𝟏ᵀ exp(U) 𝟏)⁻ᵏ M₁ … Mⱼ -> softmax(U) for up to k factors exp(U) among the Mᵢ (or in a
-    scalar factor tr(… exp(U) …)); a sum among them is distributed first when a term can
-    absorb the power. For a matrix product and a scalar one alike."""
+    scalar factor tr(… exp(U) …)); when no factor absorbs the power directly, a sum whose
+    every term can is distributed first (so the code grows by that sum's terms, once).
+    For a matrix product and a scalar one alike."""
     if isinstance(e, sympy.MatMul):
         scalars = [g for a in e.args if not getattr(a, "is_Matrix", False)
                    for g in sympy.Mul.make_args(a)]
@@ -177,9 +178,10 @@ def _softmax(e):
     else:
         return None
     for U, (power, k) in _sum_powers(scalars).items():
-        for i, M in enumerate(matrices):
-            if isinstance(M, sympy.MatAdd) and any(_absorbed_in(t, U) is not None
-                                                   for t in M.args):
+        direct = any(_absorbed_in(M, U) is not None for M in matrices)
+        for i, M in enumerate(matrices):  # every term absorbs: no sum is distributed twice
+            if not direct and isinstance(M, sympy.MatAdd) and all(
+                    _absorbed_in(t, U) is not None for t in M.args):
                 terms = [matmul(*scalars, *matrices[:i], t, *matrices[i + 1:]) for t in M.args]
                 return stabilised(matadd(terms, e.shape))
         factors = [g for g in scalars if g is not power] + matrices

@@ -135,6 +135,11 @@ class Loewner(InMatcalcNotation, MatrixExpr):
     def arg(self):
         return self.args[1]
 
+    @property
+    def name(self) -> str:
+        """F_expm, F_logm, F_sqrtm: as it prints (and in messages)."""
+        return f"F_{self.entry.name}"
+
     @cached_property
     def shape(self):
         return self.arg.shape

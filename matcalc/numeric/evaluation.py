@@ -18,7 +18,7 @@ from sympy import MatrixExpr, MatrixSymbol
 from ..calculus.fourth_order import FourthOrder
 from ..core.errors import EvaluationError
 from ..core.limits import MAX_RESULT_DEPTH, bounded, spend
-from ..core.nodes import SymmetricMatrixSymbol, normalise, sympified
+from ..core.nodes import SymmetricMatrixSymbol, is_spd_symbol, normalise, sympified
 from ..core.registry import STAGES, rule_of
 from ..core.shapes import validate
 
@@ -49,6 +49,9 @@ class Env:
         if isinstance(M, SymmetricMatrixSymbol) and not np.allclose(a, a.T, rtol=1e-10,
                                                                      atol=1e-12):
             raise EvaluationError(f"{M.name} is declared symmetric; its value is not")
+        if is_spd_symbol(M) and a.size and np.linalg.eigvalsh((a + a.T) / 2)[0] <= 0:
+            raise EvaluationError(f"{M.name} is declared spd (symmetric positive definite); "
+                                  "its value is not positive definite")
         for dim, size in zip(M.shape, a.shape, strict=False):
             self._bind_dim(dim, size, M, a.shape)
         self.values[M.name] = a

@@ -533,13 +533,15 @@ def sigmoid_complement(e, ctx):
     if not pairs:
         return None
     merged = []
+    partners = {j for j, _ in pairs.values()}
     for i, (c, fs) in enumerate(terms):
-        if i in pairs.values():
+        if i in partners:
             continue  # merged into its partner
         if i not in pairs:
             merged.append(matmul(c, hadamard(*fs)))
             continue
-        rest = [f for f in fs if _sigmoid_argument(f) is None]
+        k = pairs[i][1]  # only the paired σ(U) goes: M keeps any other σ
+        rest = fs[:k] + fs[k + 1:]
         merged.append(matmul(c, hadamard(*rest)) if rest else
                       matmul(c, sympy.OneMatrix(*e.shape)))
     new = matadd(merged, tuple(e.shape))
@@ -552,21 +554,24 @@ def _sigmoid_argument(M):
 
 
 def _complementary_pairs(terms) -> dict:
-    """{i: j} for terms i = c M ∘ σ(U) and j = c M ∘ σ(−U), each term in one pair at
-    most, found through a table keyed by the other factors: linear in the terms."""
-    seen: dict = {}  # (c, other factors, U) -> a term c M ∘ σ(U) not yet paired
+    """{i: (j, k)} for terms i = c M ∘ σ(U) and j = c M ∘ σ(−U), σ(U) being factor k of
+    term i; each term in one pair at most, found through a table keyed by the other
+    factors: linear in the terms."""
+    seen: dict = {}  # (c, other factors, U) -> (a term c M ∘ σ(U) not yet paired, k)
     pairs: dict = {}
+    paired: set = set()
     for j, (c, fs) in enumerate(terms):
         for k, f in enumerate(fs):
             U = _sigmoid_argument(f)
             if U is None:
                 continue
             rest = tuple(sorted(fs[:k] + fs[k + 1:], key=sympy.default_sort_key))
-            i = seen.pop((c, rest, _negate(U)), None)
-            if i is not None:
-                pairs[i] = j
+            found = seen.pop((c, rest, _negate(U)), None)
+            if found is not None and found[0] not in paired:
+                pairs[found[0]] = (j, found[1])
+                paired |= {found[0], j}
                 break
-            seen.setdefault((c, rest, U), j)
+            seen.setdefault((c, rest, U), (j, k))
     return pairs
 
 

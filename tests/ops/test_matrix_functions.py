@@ -229,8 +229,11 @@ def test_jacobians_at_a_symmetric_point_have_kronecker_and_index_forms(F):
 
 def test_the_loewner_matrix_is_refused_where_f_has_no_derivative():
     G = matcalc.grad(Trace(A * logm(S)), S)
-    with pytest.raises(matcalc.EvaluationError, match="not positive"):
+    with pytest.raises(matcalc.NotDifferentiableError, match="not positive"):
         matcalc.evaluate(G, {"S": np.diag([2.0, -1.0, 1.0]), "A": np.eye(3), "n": 3})
+    from matcalc.core.matrix_functions import Loewner
+    with pytest.raises(matcalc.EvaluationError, match="F_expm of X: the matrix is not symm"):
+        matcalc.evaluate(Loewner("expm", X), {"X": np.arange(9.0).reshape(3, 3)})
 
 
 def test_the_hessian_differentiates_the_gradient_before_its_daleckii_krein_form():
