@@ -264,6 +264,11 @@ def test_plain_names_keep_their_names_and_renamed_ones_are_listed():
     assert "def f(X):" in plain and "renamed" not in plain
     greek = MatrixSymbol("Σ", n, n)
     assert "def f(Sigma):" in matcalc.codegen(Trace(greek), [greek])
+    hentaigana = Symbol("\U0001B002")  # HENTAIGANA LETTER A-1: its spelling once read a-1
+    square = MatrixSymbol("X", hentaigana, hentaigana)
+    source = matcalc.codegen(Trace(square), [square])
+    assert "a_1 = X.shape[0]" in source
+    compile(source, "<generated>", "exec")
 
 
 @pytest.mark.parametrize("name", ["np", "float", "exact", "_", "lambda", "f g", "ｆ", ""])

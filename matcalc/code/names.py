@@ -88,7 +88,7 @@ def spelled_identifier(name: str) -> str:
         if plain.strip("_"):
             parts.append(plain)
         elif ch.isalpha() and " LETTER " in spelled:
-            word = spelled.rsplit(" ", 1)[-1].lower()
+            word = re.sub(r"\W", "_", spelled.rsplit(" ", 1)[-1].lower())  # A-1 → a_1
             parts.append("_" + (word.capitalize() if ch.isupper() else word) + "_")
         else:
             parts.append("_")

@@ -27,6 +27,7 @@ from functools import cached_property
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
 
+from .canonical import matadd, matmul, transpose_of  # noqa: F401 (re-exported)
 from .errors import ExpressionError, NoRuleError, OptionError, ShapeError, short
 from .registry import InMatcalcNotation
 
@@ -536,53 +537,6 @@ def as_scalar(M: MatrixExpr) -> Expr:
     if isinstance(M, sympy.ZeroMatrix):
         return sympy.S.Zero
     return sympy.Trace(M)
-
-
-def matmul(*factors):
-    """The canonical product (scalars first, identities dropped, powers merged)."""
-    factors = [f for f in factors if not (isinstance(f, (int, sympy.Integer)) and f == 1)]
-    if not factors:
-        return sympy.S.One
-    if len(factors) == 1:
-        return factors[0]
-    if not any(is_matrix(f) for f in factors):
-        return sympy.Mul(*factors)
-    if _already_canonical(factors):  # SymPy's canonicalisation would change nothing
-        return sympy.Basic.__new__(sympy.MatMul, *factors)
-    return sympy.MatMul(*factors).doit(deep=False)
-
-
-def _power_base(f):
-    if isinstance(f, (sympy.MatPow, sympy.Inverse)):
-        return f.args[0]
-    return f
-
-
-def _already_canonical(factors) -> bool:
-    """True when the factors are plain matrices (no scalars, identities, ones, zeros or
-    nested products) and no two neighbours share a base (X X, X X⁻¹, X² X) — the cases
-    SymPy's canonical product rewrites. Shapes were checked when the factors were made."""
-    simple = (sympy.MatrixSymbol, sympy.Transpose, sympy.Inverse, sympy.MatPow, sympy.MatAdd)
-    if not all(isinstance(f, simple) for f in factors):
-        return False
-    bases = [_power_base(f) for f in factors]
-    if any(a == b for a, b in zip(bases, bases[1:], strict=False)):
-        return False
-    return all(a.shape[1] == b.shape[0] for a, b in zip(factors, factors[1:], strict=False))
-
-
-def matadd(terms, shape=None):
-    """The canonical sum of matrix (or scalar) terms; `shape` gives the zero of an empty sum."""
-    terms = list(terms)
-    if not terms:
-        if shape is None:
-            return sympy.S.Zero
-        return sympy.ZeroMatrix(*shape)
-    if len(terms) == 1:
-        return terms[0]
-    if not any(is_matrix(t) for t in terms):
-        return sympy.Add(*terms)
-    return sympy.MatAdd(*terms).doit(deep=False)
 
 
 def transpose(M):

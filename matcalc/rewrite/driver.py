@@ -21,6 +21,7 @@ from ..core.nodes import matadd, matmul, sympified
 from .rules import RULES, Context, size
 
 MAX_PASSES = 50
+_UNCHANGED = object()  # a memo's entry for "the node itself", whichever equal copy it is
 
 @bounded(bound=MAX_RESULT_DEPTH)
 def simplify(expr, symmetric=()):
@@ -57,8 +58,9 @@ def _present(e, ctx, done: dict):
     this runs once, after it; `done` memoises it over shared subtrees."""
     if not e.args or isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number)):
         return e
-    if e in done:
-        return done[e]
+    out = done.get(e)
+    if out is not None:
+        return e if out is _UNCHANGED else out  # e itself: its parent needs no rebuilding
     spend("simplifying")
     args = [_present(a, ctx, done) for a in e.args]
     if isinstance(e, sympy.MatAdd) and any(a is not b for a, b in zip(args, e.args, strict=True)):
@@ -70,7 +72,7 @@ def _present(e, ctx, done: dict):
         saved = size(out) - size(candidate)
         if saved >= 2 or (saved == 1 and out.shape[0] == 1):  # rows: (x − μ)ᵀ, not xᵀ − μᵀ
             out = candidate
-    done[e] = out
+    done[e] = _UNCHANGED if out is e else out
     return out
 
 
@@ -84,12 +86,15 @@ def _transposed_factors(term) -> int:
 
 def _pass(e, ctx, done: dict):
     """One bottom-up pass; `done` memoises it, so a subtree shared by many terms (the
-    long products of a gradient) is rewritten once per pass."""
+    long products of a gradient) is rewritten once per pass, and `ctx.stable` holds the
+    subtrees already in normal form, so later passes skip them."""
     if not e.args or isinstance(e, (sympy.MatrixSymbol, sympy.Symbol, sympy.Number)):
+        return e
+    if e in ctx.stable:
         return e
     out = done.get(e)
     if out is not None:
-        return out
+        return out  # rewritten earlier in this pass (unchanged ones are in ctx.stable)
     spend("simplifying")
     args = [_pass(a, ctx, done) for a in e.args]
     out = _rebuild(e, args)
@@ -98,6 +103,8 @@ def _pass(e, ctx, done: dict):
         if new is not None:
             out = new
             break
+    if out is e:  # no rule applies here or below: none will in a later pass
+        ctx.stable.add(e)
     done[e] = out
     return out
 

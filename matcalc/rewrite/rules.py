@@ -28,6 +28,8 @@ class Context:
     itself, for a rule that compares simplified parts."""
     symmetric: frozenset = field(default_factory=frozenset)
     simplify: Callable = field(default=lambda e: e, compare=False)
+    # subtrees no rule rewrites under these assumptions (the driver's memo across passes)
+    stable: set = field(default_factory=set, compare=False, hash=False)
 
 
 # --- rules: each returns a new expression or None ------------------------------------
@@ -125,6 +127,8 @@ def _hadamard_factors(t):
     coeff, factors = _as_factors(t)
     if len(factors) == 1 and isinstance(factors[0], sympy.HadamardProduct):
         return coeff, list(factors[0].args)
+    if coeff == 1:
+        return coeff, [t]
     return coeff, [matmul(*factors)] if factors else [t]
 
 
@@ -193,12 +197,16 @@ def factor_scalar(e, ctx):
 
 
 def hadamard_scalars_out(e, ctx):
-    """(c A) ∘ B -> c (A ∘ B).  Terminates: moves scalars out of a Hadamard product."""
+    """(c A) ∘ B -> c (A ∘ B), and A ∘ (c B + c C) -> c (A ∘ (B + C)) (SymPy distributes a
+    number over a sum, so it is taken out of the Hadamard product at once).  Terminates:
+    moves scalars out of a Hadamard product."""
     if not isinstance(e, sympy.HadamardProduct):
         return None
     coeffs, plain = [], []
     for a in e.args:
         c, factors = _as_factors(a)
+        if isinstance(a, sympy.MatAdd):
+            c, factors = _as_factors(factor_scalar(a, ctx) or a)
         coeffs.append(c)
         plain.append(matmul(*factors) if factors else a)
     if all(c == 1 for c in coeffs):
@@ -360,19 +368,21 @@ def cancel_into_inverse(e, ctx):
         if not (isinstance(F, sympy.Inverse) and isinstance(F.arg, sympy.MatMul)):
             continue
         c, inner = F.arg.as_coeff_matrices()
-        if c != 1 or not all(_is_square(Q) for Q in inner):
+        before = i > 0 and factors[i - 1] == inner[-1]
+        after = i + 1 < len(factors) and factors[i + 1] == inner[0]
+        if c != 1 or not (before or after) or not all(_is_square(Q) for Q in inner):
             continue
-        if i > 0 and factors[i - 1] == inner[-1]:
+        if before:
             return matmul(coeff, *factors[:i - 1], sympy.Inverse(matmul(*inner[:-1])),
                           *factors[i + 1:])
-        if i + 1 < len(factors) and factors[i + 1] == inner[0]:
-            return matmul(coeff, *factors[:i], sympy.Inverse(matmul(*inner[1:])),
-                          *factors[i + 2:])
+        return matmul(coeff, *factors[:i], sympy.Inverse(matmul(*inner[1:])),
+                      *factors[i + 2:])
     return None
 
 
 def _is_square(M) -> bool:
-    return sympy.simplify(M.shape[0] - M.shape[1]) == 0
+    rows, cols = M.shape  # dimensions are polynomials in the size symbols
+    return rows == cols or sympy.expand(rows - cols) == 0
 
 
 def product_of_diagonals(e, ctx):
