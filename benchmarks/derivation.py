@@ -5,7 +5,7 @@
    right (agrees numerically with matcalc's checked result), wrong, or no answer
    (unevaluated, an error, or a form that cannot be evaluated). Times are medians of
    `--repeat` runs, each after clearing SymPy's cache; ratios are SymPy / matcalc.
-2. The scaling family tr(A₁X A₂X … A_kX), k = 1 … 64, with the growth exponent of each
+2. The scaling family tr(A₁X A₂X … A_kX), k = 1 … 128, with the growth exponent of each
    (least-squares slope of log time against log k over k ≥ 4).
 
     python benchmarks/derivation.py [--repeat 5] [--max-k 64] [--sympy-max-k 32]
@@ -108,7 +108,7 @@ def slope(ks, ts):
 
 
 def scaling(max_k, sympy_max_k, repeat):
-    ks = [k for k in (1, 2, 4, 8, 16, 32, 48, 64) if k <= max_k]
+    ks = [k for k in (1, 2, 4, 8, 16, 32, 48, 64, 96, 128) if k <= max_k]
     print("## Scaling: ∂ tr(A₁X A₂X … A_kX)/∂X\n")
     print("| k | matcalc ms | SymPy ms | SymPy / matcalc |")
     print("|---:|---:|---:|---:|")
@@ -131,7 +131,7 @@ def scaling(max_k, sympy_max_k, repeat):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--max-k", type=int, default=64)
+    parser.add_argument("--max-k", type=int, default=128)
     parser.add_argument("--sympy-max-k", type=int, default=32,
                         help="SymPy takes about 40 s at k = 64")
     args = parser.parse_args()

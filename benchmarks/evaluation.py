@@ -7,6 +7,7 @@ Problems (each at n = 100, 300, 1000; float64; one thread per library):
     trinv     tr(X⁻¹)                            by X     gradient
     logdet    log det X                          by X     gradient
     lowrank   ‖T − UVᵀ‖²_F  (U, V n×5)            by U     gradient and Hessian
+    lse       log Σ exp(x)  (logsumexp)           by x     gradient and Hessian
 Every method's value is checked equal to matcalc's generated NumPy code before it is
 timed. Times are per call, median (min–max) over repeats, in milliseconds.
 
@@ -87,7 +88,30 @@ PROBLEMS = {
         hess=lambda T, U, V: 2 * np.einsum("ik,jl->ijkl", np.eye(U.shape[0]), V.T @ V),
         jax=lambda jnp: lambda T, U, V: jnp.sum((T - U @ V.T) ** 2),
         torch=lambda T, U, V: ((T - U @ V.T) ** 2).sum()),
+    "lse": dict(
+        text="logsumexp(x)", wrt="x", hessian=True,
+        values=lambda n, rng: {"x": rng.standard_normal((n, 1))},
+        f=lambda x: _logsumexp(x),
+        grad=lambda x: _softmax(x),
+        hess=lambda x: _lse_hessian(x),
+        jax=lambda jnp: lambda x: __import__("jax").nn.logsumexp(x),
+        torch=lambda x: _torch().logsumexp(x.reshape(-1), 0)),
 }
+
+
+def _logsumexp(x):
+    top = x.max()
+    return top + np.log(np.sum(np.exp(x - top)))
+
+
+def _softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def _lse_hessian(x):
+    p = _softmax(x)
+    return np.diag(p[:, 0]) - p @ p.T
 
 
 def _logistic_hessian(Z, w, y):

@@ -338,6 +338,41 @@ def test_diagonal_matrices_and_ones_are_broadcasting():
     assert "np.ones" not in code
 
 
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
+def test_a_diagonal_added_to_a_fresh_result_is_one_pass_and_never_touches_an_input(backend):
+    """diag(v) + M: NumPy adds v on the diagonal of M in place when M is an operation's
+    result (the log-sum-exp Hessian diag(p) − p pᵀ); an argument M is never updated."""
+    v = MatrixSymbol("v", n, 1)
+    rng = np.random.default_rng(4)
+    values = {"A": rng.standard_normal((4, 4)), "B": rng.standard_normal((4, 4)),
+              "v": rng.standard_normal((4, 1))}
+    cases = [(sympy.DiagMatrix(v) + A * B, [A, B, v], True),  # A @ B: a fresh array
+             (sympy.DiagMatrix(v) - A, [A, v], True),             # -A: a fresh array
+             (A - 2 * sympy.DiagMatrix(v) + 3 * sympy.Identity(n), [A, v], False),  # A itself
+             (sympy.Identity(n) + B, [B], False)]
+    for f, args, fresh in cases:
+        code = matcalc.codegen(f, args, backend)
+        assert (".flat[::" in code) == (backend == "numpy" and fresh), code
+        inputs = {a.name: values[a.name].copy() for a in args}
+        assert_same(run(f, args, inputs, backend), matcalc.evaluate(f, values), str(f))
+        assert all(np.array_equal(inputs[a.name], values[a.name]) for a in args), code
+
+
+def test_the_log_sum_exp_hessian_is_one_softmax_an_outer_product_and_a_diagonal():
+    p = MatrixSymbol("p", n, 1)
+    H = matcalc.hessian(matcalc.logsumexp(p), p)
+    code = matcalc.codegen(H, [p])
+    assert code.count("_softmax(") == 2 and "np.diag(" not in code, code  # def + one call
+    assert "-t0 * t0.T" in code and ".flat[::n + 1] += t0[:, 0]" in code, code
+    values = {"p": np.random.default_rng(5).standard_normal((6, 1))}
+    assert np.allclose(run(H, [p], values), matcalc.evaluate(H, values), rtol=1e-12)
+
+
+def test_an_outer_product_is_broadcasting_not_a_matrix_product():
+    y = MatrixSymbol("y", n, 1)
+    assert "x * y.T" in _source(x * y.T, [x, y]) and "@" not in _source(x * y.T, [x, y])
+
+
 def test_fourth_order_results_are_einsums_not_kronecker_products():
     code = _source(matcalc.jacobian(X.I, X), [X])
     assert "einsum" in code and "kron" not in code

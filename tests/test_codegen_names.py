@@ -52,7 +52,7 @@ INJECTIONS = [
 ALLOWED_NODES = {
     # statements (an Expr only as a docstring; If and Raise for JAX's 64-bit guard and the
     # helpers' branches)
-    "Expr", "Assign", "Assert", "If", "Raise", "Return",
+    "Expr", "Assign", "AugAssign", "Assert", "If", "Raise", "Return",
     # expressions
     "Name", "Attribute", "Call", "keyword", "Subscript", "Slice", "Tuple", "List",
     "Constant", "BinOp", "UnaryOp", "Compare", "IfExp", "JoinedStr", "FormattedValue",

@@ -30,6 +30,10 @@ class NumPyBackend:
     dtype = ""  # the dtype argument of eye / ones / zeros
     #: JAX on CPU multiplies Aᵀv far slower than (vᵀA)ᵀ: rewrite such products.
     transpose_thin_products = False
+    #: M + diag(d) as a statement updating a fresh M in place (one pass over n entries,
+    #: not two over n²); None where the library fuses diag(d) + M itself (XLA) or where
+    #: an in-place update could meet autograd (PyTorch).
+    add_to_diagonal: str | None = "{M}.flat[::{step}] += {d}"
 
     def asarray(self, x):
         return f"np.asarray({x}, dtype=float)"
@@ -92,6 +96,7 @@ class JaxBackend(NumPyBackend):
     cho_factor = "jax.scipy.linalg.cho_factor(A)"
     cho_solve = "jax.scipy.linalg.cho_solve(c, B)"
     cho_logdet = "2 * jnp.sum(jnp.log(jnp.diag(c[0])))"
+    add_to_diagonal = None
     transpose_thin_products = True
 
     def asarray(self, x):
@@ -118,6 +123,7 @@ class TorchBackend(NumPyBackend):
     lu_factor = "torch.linalg.lu_factor(A)"
     lu_solve = "torch.linalg.lu_solve(*lu, B, adjoint=bool(trans))"
     lu_needs_scipy = False
+    add_to_diagonal = None
     cho_factor = "torch.linalg.cholesky(A)"
     cho_solve = "torch.cholesky_solve(B, c)"
     cho_logdet = "2 * torch.sum(torch.log(torch.diagonal(c)))"

@@ -18,7 +18,7 @@ from sympy import MatrixExpr, MatrixSymbol
 from ..core import functions
 from ..core.errors import MatcalcError
 from ..core.limits import spend
-from ..core.nodes import Elementwise, is_spd_symbol
+from ..core.nodes import Elementwise, Softmax, is_spd_symbol
 from ..core.registry import rule_of
 from . import plan
 from .names import Namespace
@@ -30,7 +30,11 @@ MAX_EXPANDED_POWER = 4
 
 
 def canonical(e):
-    """Transposes outside inverses and powers, so (Xᵀ)⁻¹ and (X⁻¹)ᵀ share X⁻¹."""
+    """Transposes outside inverses, powers, entrywise maps and softmax, so (Xᵀ)⁻¹ and
+    (X⁻¹)ᵀ share X⁻¹, and softmax(xᵀ) and softmax(x) one softmax."""
+    e = e.replace(lambda u: isinstance(u, (Elementwise, Softmax)) and
+                  isinstance(u.args[0], sympy.Transpose),
+                  lambda u: sympy.Transpose(u.func(u.args[0].arg)))
     e = e.replace(lambda u: isinstance(u, sympy.Inverse) and isinstance(u.arg, sympy.Transpose),
                   lambda u: sympy.Transpose(sympy.Inverse(u.arg.arg)))
     return e.replace(
@@ -246,6 +250,7 @@ class Lowering:
             return Value("0", ZERO, shape)
         if not ops:
             return Value(product_code(scalars), EYE, shape)
+        ops, scalars = _scaled_smallest(ops, scalars, shape)
         tree, _ = plan.chain_order([o for o, _ in ops])
         out = self.multiply(tree, ops)
         if out.kind == ONES:
@@ -391,6 +396,8 @@ class Lowering:
             # one several times slower
             Rt = R.transpose_of.code if R.transpose_of is not None else f"{R.wrapped(ATOM)}.T"
             return Value(f"({Rt} @ {L.transpose_of.wrapped(MUL + 1)}).T", DENSE, shape)
+        if sympy.sympify(L.shape[1]) == 1:  # an outer product u vᵀ: broadcasting, not a GEMM
+            return Value(f"{L.wrapped(MUL)} * {R.wrapped(MUL + 1)}", DENSE, shape, MUL)
         return Value(f"{L.wrapped(MUL)} @ {R.wrapped(MUL + 1)}", DENSE, shape, MUL)
 
     def chain_contraction(self, factors, trace: bool) -> Value:
@@ -430,6 +437,19 @@ class Lowering:
             out = Value(self.b.call("sum", f"{L.wrapped(MUL)} * {R.wrapped(ATOM)}.T", "1"),
                         DIAG)
         return apply_scalars(out, scalars)
+
+
+def _scaled_smallest(ops, scalars, shape):
+    """The chain's scalars applied to its smallest dense factor instead of its result when
+    that factor has fewer entries: −(p pᵀ) is computed as (−p) pᵀ, n entries negated, not n²."""
+    dense = [(o.rows * o.cols, i) for i, (o, _) in enumerate(ops) if o.kind == plan.DENSE]
+    if not scalars or len(ops) < 2 or not dense:
+        return ops, scalars
+    entries, i = min(dense)
+    if entries >= plan.size(shape[0]) * plan.size(shape[1]):
+        return ops, scalars
+    op, v = ops[i]
+    return [*ops[:i], (op, apply_scalars(v, scalars)), *ops[i + 1:]], []
 
 
 def _product_key(tree, ops):

@@ -142,7 +142,8 @@ class Namespace:
 
 
 #: The statements of generated functions and helpers (an Expr only as the docstring).
-_STATEMENTS = (ast.Expr, ast.Assign, ast.Assert, ast.If, ast.Raise, ast.Return)
+_STATEMENTS = (ast.Expr, ast.Assign, ast.AugAssign, ast.Assert, ast.If, ast.Raise,
+               ast.Return)
 #: Nodes that would define, import, or bind a name out of the namespace's sight.
 _FORBIDDEN = (ast.Lambda, ast.NamedExpr, ast.comprehension, ast.Await, ast.Yield,
               ast.YieldFrom)
@@ -163,10 +164,11 @@ def check_module(source: str, writer) -> None:
     """Raise AssertionError (a bug in matcalc) unless source is the module the writer (a
     matcalc.code.module.ModuleWriter) meant:
     the backend's imports, then undecorated `def`s of exactly the helpers and functions
-    written, in order, made of assignments, asserts, ifs, raises, returns and one leading
-    docstring. In each written function the parameters are as written, every name stored is
-    a parameter or a name its scope gave out, every name read is one of those, an import, a
-    function of the module or a builtin, and no parameter or local is one of the latter."""
+    written, in order, made of assignments (M.flat[…] += d too), asserts, ifs, raises,
+    returns and one leading docstring. In each written function the parameters are as
+    written, every name stored is a parameter or a name its scope gave out, every name read
+    is one of those, an import, a function of the module or a builtin, and no parameter or
+    local is one of the latter."""
     def fail(what):
         raise AssertionError(f"matcalc wrote a module that {what}; this is a bug in matcalc")
 

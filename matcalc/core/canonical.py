@@ -183,7 +183,7 @@ def _collected_sum(terms):
 
 def transpose_of(M):
     """Mᵀ, with (Aᵀ)ᵀ written A at once (the rule `push_transpose` would in a later pass)."""
-    return M.arg if isinstance(M, sympy.Transpose) else sympy.Transpose(M)
+    return M.arg if isinstance(M, sympy.Transpose) else Basic.__new__(sympy.Transpose, M)
 
 
 def _settled(e) -> bool:

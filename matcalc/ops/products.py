@@ -98,13 +98,28 @@ def lower_matrix_sum(low, e):
         total = join_sum([Value(t.code, SCALAR, (), t.prec) for t in terms])
         return Value(f"({total.code})" if total.prec < ATOM else total.code, ONES,
                      tuple(e.shape))
+    on_diagonal = [t for t in terms if t.kind in (DIAG, EYE)]
+    if on_diagonal and low.b.add_to_diagonal:
+        rest = _dense_sum(low, [t for t in terms if t.kind not in (DIAG, EYE)], e.shape)
+        if rest.prec < ATOM:  # an operation's result: a fresh array, safe to update
+            M = low.bind(rest)
+            d = join_sum([Value(t.code, SCALAR if t.kind == EYE else DENSE, (), t.prec)
+                          for t in on_diagonal])
+            low.lines.append(low.b.add_to_diagonal.format(
+                M=M.code, step=f"{low.dim(e.shape[1])} + 1", d=d.code))
+            return M
+    return _dense_sum(low, terms, e.shape)
+
+
+def _dense_sum(low, terms, shape) -> Value:
+    kinds = {t.kind for t in terms}
     parts = []
     for t in terms:
         if t.kind == ONES and (DENSE in kinds):  # + c·1: broadcasting adds c
             parts.append(Value(t.code, SCALAR, (), t.prec))
         else:
             parts.append(low.dense(t))
-    return replace(join_sum(parts), kind=DENSE, shape=tuple(e.shape))
+    return replace(join_sum(parts), kind=DENSE, shape=tuple(shape))
 
 
 def transpose_sum(A, ctx):

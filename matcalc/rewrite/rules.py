@@ -197,9 +197,8 @@ def factor_scalar(e, ctx):
 
 
 def hadamard_scalars_out(e, ctx):
-    """(c A) ∘ B -> c (A ∘ B), and A ∘ (c B + c C) -> c (A ∘ (B + C)) (SymPy distributes a
-    number over a sum, so it is taken out of the Hadamard product at once).  Terminates:
-    moves scalars out of a Hadamard product."""
+    """(c A) ∘ B -> c (A ∘ B), and A ∘ (c B + c C) -> c (A ∘ (B + C)) at once (SymPy
+    distributes c over B + C).  Terminates: moves scalars out of a Hadamard product."""
     if not isinstance(e, sympy.HadamardProduct):
         return None
     coeffs, plain = [], []
@@ -317,15 +316,19 @@ def scalar_out_of_product(e, ctx):
         return None
     coeff, factors = e.as_coeff_matrices()
     for i, first in enumerate(factors):
-        if first.shape[0] != 1:
+        if not _is_one(first.shape[0]):
             continue
         for j in range(i + 1, len(factors)):
-            if factors[j].shape[1] == 1:
+            if _is_one(factors[j].shape[1]):
                 if j - i + 1 < len(factors):
                     run = matmul(*factors[i:j + 1])
                     return matmul(coeff * sympy.Trace(run), *factors[:i], *factors[j + 1:])
                 break
     return None
+
+
+def _is_one(d) -> bool:  # d == 1 for a dimension without SymPy's == (1 is the one S.One)
+    return d is sympy.S.One or (not isinstance(d, sympy.Basic) and d == 1)
 
 
 def trace_of_identity(e, ctx):
