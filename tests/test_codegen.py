@@ -293,6 +293,29 @@ def _assert_f_and_grad_agree(f, args, X, values, backend):
 
 
 @pytest.mark.parametrize("backend", EVERY_BACKEND)
+@pytest.mark.parametrize("text, wrt", [("logdet(X)", "X"), ("logdet(X) + x'*inv(X)*x", "X"),
+                                       ("logdet(X) + x'*inv(X)*x", "x"),
+                                       ("logdet(X)*tr(inv(X)*B)", "X")])
+def test_log_det_and_the_inverse_share_one_lu(backend, text, wrt):
+    """log det X and X⁻¹ (formed, or solved with) from one LU: the log det from U's
+    diagonal and the pivots' sign, the inverse by solving with I."""
+    f = matcalc.parse(text)
+    args = sorted(f.atoms(MatrixSymbol), key=lambda s: s.name)
+    var = next(a for a in args if a.name == wrt)
+    code = matcalc.codegen(f, args, backend, grad=var)
+    body = code[code.index("def f_and_grad"):code.index("def check_f_and_grad")]
+    assert body.count("_lu_factor(X)") == 1 and "_lu_slogdet" in body, body
+    assert not any(w in body for w in ("linalg.slogdet", "linalg.inv", "linalg.solve")), body
+    rng = np.random.default_rng(6)
+    for _ in range(3):  # pivoting swaps rows; a row swap below makes det X > 0
+        Xv = rng.standard_normal((5, 5))
+        if np.linalg.det(Xv) < 0:
+            Xv = Xv[[1, 0, 2, 3, 4]]
+        values = {"X": Xv, "B": rng.standard_normal((5, 5)), "x": rng.standard_normal((5, 1))}
+        _assert_f_and_grad_agree(f, args, var, values, backend)
+
+
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
 def test_an_spd_matrix_is_factorised_once_by_cholesky(backend):
     """log det S + xᵀS⁻¹x by S for S declared spd: one Cholesky for the log det, the
     solves and the inverse; no LU, slogdet or inv."""

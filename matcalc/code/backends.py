@@ -22,6 +22,7 @@ class NumPyBackend:
     lu_factor = "scipy.linalg.lu_factor(A, check_finite=False)"
     lu_solve = "scipy.linalg.lu_solve(lu, B, trans=trans, check_finite=False)"
     lu_needs_scipy = True
+    lu_pivot_base = 0  # scipy numbers the pivots from 0, torch from 1
     #: The Cholesky factorisation of an spd matrix: factor, solve with it, log det from it.
     cho_factor = "scipy.linalg.cho_factor(A, check_finite=False)"
     cho_solve = "scipy.linalg.cho_solve(c, B, check_finite=False)"
@@ -121,8 +122,9 @@ class TorchBackend(NumPyBackend):
     xp = "torch"
     imports = "import torch"
     lu_factor = "torch.linalg.lu_factor(A)"
-    lu_solve = "torch.linalg.lu_solve(*lu, B, adjoint=bool(trans))"
+    lu_solve = "torch.linalg.lu_solve(lu[0], lu[1], B, adjoint=bool(trans))"
     lu_needs_scipy = False
+    lu_pivot_base = 1
     add_to_diagonal = None
     cho_factor = "torch.linalg.cholesky(A)"
     cho_solve = "torch.cholesky_solve(B, c)"
@@ -240,6 +242,15 @@ _LU_SOLVE = '''def _lu_solve(lu, B, trans):
 '''
 
 
+_LU_SLOGDET = '''def _lu_slogdet(lu):
+    """(sign, log|det A|) from A's LU factorisation, as slogdet gives them: the product of
+    U's diagonal, negated once for each row the pivoting swapped."""
+    d = {xp}.diagonal(lu[0])
+    swaps = {xp}.sum(lu[1] != {xp}.arange({pivot_base}, d.shape[0] + {pivot_base}))
+    return (-1.0) ** swaps * {xp}.prod({xp}.sign(d)), {xp}.sum({xp}.log({xp}.abs(d)))
+'''
+
+
 _CHO_FACTOR = '''def _cho_factor(A):
     """The Cholesky factorisation of A, symmetric positive definite (declared spd)."""
     return {cho_factor}
@@ -260,7 +271,8 @@ _CHO_LOGDET = '''def _cho_logdet(c):
 TEMPLATES = {"_commutation": _COMMUTATION, "_project": _PROJECT, "_frechet": _FRECHET,
              "_frechet_stage": _FRECHET_STAGE, "_frechet2": _FRECHET2,
              "_frechet2_stage": _FRECHET2_STAGE, "_logsumexp": _LOGSUMEXP, "_softmax": _SOFTMAX,
-             "_lu_factor": _LU_FACTOR, "_lu_solve": _LU_SOLVE, "_cho_factor": _CHO_FACTOR,
+             "_lu_factor": _LU_FACTOR, "_lu_solve": _LU_SOLVE, "_lu_slogdet": _LU_SLOGDET,
+             "_cho_factor": _CHO_FACTOR,
              "_cho_solve": _CHO_SOLVE, "_cho_logdet": _CHO_LOGDET,
              **{f"_loewner_{f.name}": _loewner_template(f)
                 for f in matrix_functions.MATRIX_FUNCTIONS}}
@@ -275,6 +287,7 @@ def templated(helper: str, backend) -> str:
     return TEMPLATES[helper].format(xp=backend.xp, dtype=backend.dtype, set=setter, cat=cat,
                                      moveaxis=moveaxis, lu_factor=backend.lu_factor,
                                      lu_solve=backend.lu_solve, cho_factor=backend.cho_factor,
-                                     cho_solve=backend.cho_solve, cho_logdet=backend.cho_logdet)
+                                     cho_solve=backend.cho_solve, cho_logdet=backend.cho_logdet,
+                                     pivot_base=backend.lu_pivot_base)
 
 

@@ -85,13 +85,15 @@ class Survey:
     lowering names shared values and forms an inverse only when it pays: an inverse used
     alone, or in two chains of which one holds no vector, is formed once; one used in two
     or more chains that each hold a vector (so that every solve is with a vector, as in
-    f and ∇f of xᵀA⁻¹x) is factorised once (LU) and solved with."""
+    f and ∇f of xᵀA⁻¹x) is factorised once (LU) and solved with; so is one whose log det is
+    computed too, the LU giving the log det."""
 
     def __init__(self, roots):
         self.uses: dict = {}
         self.inverse_in_chains: dict = {}
         self.inverse_in_wide_chains: set = set()
         self.inverse_alone: set = set()
+        self.log_det_of: set = set()
         for r in roots:
             self.visit(r)
 
@@ -116,6 +118,8 @@ class Survey:
             return
         if isinstance(e, sympy.Inverse):
             self.inverse_alone.add(e.arg)
+        if isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Determinant):
+            self.log_det_of.add(e.args[0].arg)
         for a in e.args:
             if isinstance(a, sympy.Basic):
                 self.visit(a)
@@ -136,8 +140,14 @@ class Survey:
                                            and M in self.inverse_in_wide_chains)
 
     def factorise(self, M) -> bool:
-        """True when every use of M⁻¹ is a solve, in two or more chains."""
-        return self.inverse_in_chains.get(M, 0) >= 2 and not self.form_inverse(M)
+        """True when every use of M⁻¹ is a solve, in two or more chains or beside log det M."""
+        uses = self.inverse_in_chains.get(M, 0) + (M in self.log_det_of)
+        return uses >= 2 and not self.form_inverse(M)
+
+    def shares_lu(self, M) -> bool:
+        """True when log det M and M⁻¹ (formed or solved with) are both computed: one LU
+        gives both (log det X and its gradient X⁻ᵀ)."""
+        return M in self.log_det_of and (M in self.inverse_alone or M in self.inverse_in_chains)
 
 
 class Lowering:
@@ -353,19 +363,23 @@ class Lowering:
             self.memo[key] = self.bind(Value(f"_cho_factor({self.value(S).code})", DENSE), hint)
         return self.memo[key].code
 
+    def lu(self, expr, M: Value) -> str:
+        """The name of the LU factorisation of expr (whose value is M), computed once for
+        its solves, its inverse and its log det."""
+        key = ("lu", expr)
+        if key not in self.memo:
+            self.helpers |= {"_lu_factor", "_lu_solve"}
+            hint = f"lu_{self.names[expr]}" if expr in self.names else None
+            self.memo[key] = self.bind(Value(f"_lu_factor({M.code})", DENSE), hint)
+        return self.memo[key].code
+
     def solve(self, M: Value, expr, transposed: bool, R: str, shape) -> Value:
         """M⁻¹ R, or M⁻ᵀ R when transposed: from M's LU factorisation, computed once, when
         M is solved with in several chains (Survey.factorise); else one solve."""
         if is_spd_symbol(expr):  # symmetric: M⁻ᵀ = M⁻¹
             return Value(f"_cho_solve({self.cholesky(expr)}, {R})", DENSE, shape)
         if self.survey.factorise(expr):
-            key = ("lu", expr)
-            if key not in self.memo:
-                self.helpers |= {"_lu_factor", "_lu_solve"}
-                hint = f"lu_{self.names[expr]}" if expr in self.names else None
-                self.memo[key] = self.bind(Value(f"_lu_factor({M.code})", DENSE), hint)
-            lu = self.memo[key].code
-            return Value(f"_lu_solve({lu}, {R}, {int(transposed)})", DENSE, shape)
+            return Value(f"_lu_solve({self.lu(expr, M)}, {R}, {int(transposed)})", DENSE, shape)
         A = M.wrapped(ATOM) + ".T" if transposed else M.code
         return Value(self.b.linalg("solve", A, R), DENSE, shape)
 

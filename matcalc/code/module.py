@@ -118,7 +118,8 @@ class ModuleWriter:
         if len({a.name for a in self.args}) != len(self.args):
             raise VariableError("two arguments have the same name")
         self.function_names = _function_names(name)
-        self.namespace = Namespace(FIXED_NAMES.keys() | set(self.function_names))
+        self.namespace = Namespace(FIXED_NAMES.keys() | set(self.function_names) |
+                                   helper_names())
         self.names = {a: self.namespace.identifier(a.name, f"arg{i}")
                       for i, a in enumerate(self.args)}
         self.dimension_names: dict = {}  # symbol dimensions of the arguments that are not one
@@ -322,6 +323,12 @@ class ModuleWriter:
                 continue
             self.helper_order.append(h)
         return "\n\n".join(blocks)
+
+
+def helper_names() -> set:
+    """Every helper function any backend may define (templated, per backend, _power): a
+    user's name is never one of them, whichever helpers a module ends up using."""
+    return set(TEMPLATES) | {"_power"} | {h for b in BACKENDS.values() for h in b.helpers()}
 
 
 def _substituted(obj, subs: dict):

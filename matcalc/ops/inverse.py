@@ -63,6 +63,10 @@ def lower_inverse(low, e):
         eye = low.b.eye(low.dim(e.shape[0]))
         return low.bind(Value(f"_cho_solve({low.cholesky(e.arg)}, {eye})", DENSE,
                               tuple(e.shape)), _hint(low, "inv", e.arg))
+    if low.survey.shares_lu(e.arg):  # from the LU that log det M comes from
+        eye = low.b.eye(low.dim(e.shape[0]))
+        return low.bind(Value(f"_lu_solve({low.lu(e.arg, low.dense(M))}, {eye}, 0)", DENSE,
+                              tuple(e.shape)), _hint(low, "inv", e.arg))
     return low.bind(Value(low.b.linalg("inv", low.dense(M).code), DENSE, tuple(e.shape)),
                     _hint(low, "inv", e.arg))
 
@@ -140,6 +144,10 @@ def lower_log_det(low, M) -> Value:
     if is_spd_symbol(base):  # log det Sᵏ = k · 2 Σ log Lᵢᵢ
         return scale(str(k), Value(f"_cho_logdet({low.cholesky(base)})", SCALAR))
     key = ("slogdet", base)
+    if key not in low.memo and low.survey.shares_lu(base):  # B⁻¹ is needed too
+        low.helpers.add("_lu_slogdet")
+        lu = low.lu(base, low.dense(low.value(base)))
+        low.memo[key] = low.bind(Value(f"_lu_slogdet({lu})", SCALAR), _hint(low, "slogdet", base))
     if key not in low.memo:  # (sign, log|det B|), computed once and named
         low.memo[key] = low.bind(
             Value(low.b.linalg("slogdet", low.dense(low.value(base)).code), SCALAR),
