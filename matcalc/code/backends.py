@@ -246,7 +246,7 @@ _LU_SLOGDET = '''def _lu_slogdet(lu):
     """(sign, log|det A|) from A's LU factorisation, as slogdet gives them: the product of
     U's diagonal, negated once for each row the pivoting swapped."""
     d = {xp}.diagonal(lu[0])
-    swaps = {xp}.sum(lu[1] != {xp}.arange({pivot_base}, d.shape[0] + {pivot_base}))
+    swaps = {xp}.sum(lu[1] != {pivots})
     return (-1.0) ** swaps * {xp}.prod({xp}.sign(d)), {xp}.sum({xp}.log({xp}.abs(d)))
 '''
 
@@ -288,6 +288,8 @@ def templated(helper: str, backend) -> str:
                                      moveaxis=moveaxis, lu_factor=backend.lu_factor,
                                      lu_solve=backend.lu_solve, cho_factor=backend.cho_factor,
                                      cho_solve=backend.cho_solve, cho_logdet=backend.cho_logdet,
-                                     pivot_base=backend.lu_pivot_base)
+                                     pivots=f"{backend.xp}.arange(d.shape[0])" if not
+                                     backend.lu_pivot_base else
+                                     f"{backend.xp}.arange(1, d.shape[0] + 1)")
 
 
