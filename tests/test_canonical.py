@@ -15,6 +15,7 @@ from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, MatrixSymbol, OneMa
 import matcalc
 from matcalc.core import canonical
 from matcalc.core.errors import MatcalcError
+from matcalc.core.nodes import Kronecker
 
 n = sympy.Symbol("n")
 A, B, X = (MatrixSymbol(s, n, n) for s in "ABX")
@@ -76,7 +77,11 @@ def test_every_product_and_sum_of_a_fuzzed_derivation_is_sympys(case):
     (A, MatMul(3, B, X)), (MatMul(A, X), MatMul(X, B)), (2, A + B), (sympy.Rational(1, 2), A),
     (0, A), (OneMatrix(n, 1), OneMatrix(1, n)), (A, sympy.ZeroMatrix(n, n)),
     (Inverse(MatMul(A, B)), A, B), (Transpose(x), A, x), (sympy.Symbol("t"), Transpose(x), x),
-    (Transpose(Transpose(A)), B), (A, Inverse(A + B), A + B)])
+    (Transpose(Transpose(A)), B), (A, Inverse(A + B), A + B),
+    # found in review: SymPy merges a nested product with its neighbour before flattening,
+    # and merges factors whose inverse it rewrites (a Kronecker product)
+    (A * B, A * B), (A * B, MatPow(A * B, 2)), (2, A * B, 3, A * B),
+    (Kronecker(Inverse(A), Inverse(B)), Kronecker(A, B))])
 def test_a_product_is_exactly_sympys(factors):
     assert canonical.matmul(*factors) == MatMul(*factors).doit(deep=False)
 
@@ -93,9 +98,17 @@ def test_a_sum_is_exactly_sympys(terms):
     assert canonical.matadd(terms) == MatAdd(*terms).doit(deep=False)
 
 
+@pytest.mark.parametrize("terms", [(MatMul(X, evaluate=False), X),
+                                   (MatMul(2, MatMul(x, Transpose(x)), evaluate=False), A)])
+def test_a_sum_of_terms_not_in_canonical_form_is_sympys(terms):
+    assert canonical.matadd(terms) == MatAdd(*terms).doit(deep=False)
+
+
 def test_shape_errors_still_come_from_sympy():
     M, v = MatrixSymbol("M", 3, 3), MatrixSymbol("v", 3, 1)
     with pytest.raises(ShapeError):
         canonical.matmul(M, v, M)
+    with pytest.raises(ShapeError):  # an identity of the wrong size is not simply dropped
+        canonical.matmul(M, Identity(2), M)
     with pytest.raises(ShapeError):
         canonical.matadd([M, v])

@@ -295,7 +295,8 @@ def _assert_f_and_grad_agree(f, args, X, values, backend):
 @pytest.mark.parametrize("backend", EVERY_BACKEND)
 @pytest.mark.parametrize("text, wrt", [("logdet(X)", "X"), ("logdet(X) + x'*inv(X)*x", "X"),
                                        ("logdet(X) + x'*inv(X)*x", "x"),
-                                       ("logdet(X)*tr(inv(X)*B)", "X")])
+                                       ("logdet(X)*tr(inv(X)*B)", "X"), ("logdet(X')", "X"),
+                                       ("logdet(X*X)", "X")])
 def test_log_det_and_the_inverse_share_one_lu(backend, text, wrt):
     """log det X and X⁻¹ (formed, or solved with) from one LU: the log det from U's
     diagonal and the pivots' sign, the inverse by solving with I."""

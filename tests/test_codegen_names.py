@@ -292,7 +292,9 @@ def test_the_module_check_refuses_anything_but_imports_and_the_functions_written
                      source.replace("    return ", "    import os\n    return "),
                      source.replace("    return ", "    np = 1\n    return "),
                      source.replace("    return ", "    float(1)\n    return "),
-                     source + "\n\ndef g():\n    return 1\n"]:
+                     source + "\n\ndef g():\n    return 1\n",
+                     source.replace("    return ", "    X += 1\n    return ", 1),
+                     source.replace("    return ", "    X.flat[::2] += 1\n    return ", 1)]:
         with pytest.raises(AssertionError, match="bug in matcalc"):
             check_module(tampered, writer)
     with pytest.raises(matcalc.VariableError):

@@ -18,7 +18,7 @@ from sympy import MatrixExpr, MatrixSymbol
 from ..core import functions
 from ..core.errors import MatcalcError
 from ..core.limits import spend
-from ..core.nodes import Elementwise, Softmax, is_spd_symbol
+from ..core.nodes import Elementwise, Softmax, is_spd_symbol, power_of_base
 from ..core.registry import rule_of
 from . import plan
 from .names import Namespace
@@ -119,7 +119,7 @@ class Survey:
         if isinstance(e, sympy.Inverse):
             self.inverse_alone.add(e.arg)
         if isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Determinant):
-            self.log_det_of.add(e.args[0].arg)
+            self.log_det_of.add(power_of_base(e.args[0].arg)[0])  # log det Xᵀ, X²: X's LU
         for a in e.args:
             if isinstance(a, sympy.Basic):
                 self.visit(a)

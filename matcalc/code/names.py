@@ -160,12 +160,20 @@ def _parsed(source: str) -> ast.Module:
         return ast.parse(source)
 
 
+def _updates_a_temporary(target, temporaries) -> bool:
+    """target is t.flat[…] for a temporary t of the function (never a parameter: the
+    caller's array is not changed)."""
+    return isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+        and target.value.attr == "flat" and isinstance(target.value.value, ast.Name) \
+        and target.value.value.id in temporaries
+
+
 def check_module(source: str, writer) -> None:
     """Raise AssertionError (a bug in matcalc) unless source is the module the writer (a
     matcalc.code.module.ModuleWriter) meant:
     the backend's imports, then undecorated `def`s of exactly the helpers and functions
-    written, in order, made of assignments (M.flat[…] += d too), asserts, ifs, raises,
-    returns and one leading docstring. In each written function the parameters are as
+    written, in order, made of assignments (and t.flat[…] += d to a temporary t), asserts,
+    ifs, raises, returns and one leading docstring. In each written function the parameters are as
     written, every name stored is a parameter or a name its scope gave out, every name read
     is one of those, an import, a function of the module or a builtin, and no parameter or
     local is one of the latter."""
@@ -204,6 +212,9 @@ def check_module(source: str, writer) -> None:
                         node is d.body[0] and isinstance(node.value, ast.Constant)
                         and isinstance(node.value.value, str)):
                 fail(f"has a {type(node).__name__} in {d.name}")
+            if isinstance(node, ast.AugAssign) and not (
+                    own is not None and _updates_a_temporary(node.target, own - set(params))):
+                fail(f"updates something other than a temporary's .flat in {d.name}")
             if own is not None and isinstance(node, ast.Name) and node.id not in (
                     own if isinstance(node.ctx, ast.Store) else readable):
                 fail(f"uses the name {node.id} in {d.name}")

@@ -76,12 +76,17 @@ def _core(f):
 def _plain_product(factors):
     """SymPy's canonical product of `factors` when it only flattens and gathers scalars;
     None when one of its other rules might apply."""
-    scalars, matrices, identities = [], [], []
+    outer = [f for f in factors if isinstance(f, MatrixExpr)]
+    if any((_nested(p) or _nested(q)) and _merge(p, q)
+           for p, q in zip(outer, outer[1:], strict=False)):
+        return None  # SymPy merges before it flattens: (A B)(A B) -> (A B)²
+    scalars, matrices, identities, chain = [], [], [], []
     for f in factors:
         for a in (f.args if isinstance(f, sympy.MatMul) else (f,)):
             if not isinstance(a, Basic):
                 return None
             if a.is_Matrix:
+                chain.append(a)
                 if isinstance(a, sympy.Identity):
                     identities.append(a)  # A I B = A B
                     continue
@@ -101,14 +106,15 @@ def _plain_product(factors):
     if coeff.is_Rational and coeff != 1 and len(matrices) == 1 and \
             isinstance(matrices[0], sympy.MatAdd):
         return None  # SymPy distributes a rational over a sum: 2 (A + B) -> 2 A + 2 B
-    shapes = [m.shape for m in matrices]
+    shapes = [m.shape for m in (chain if identities else matrices)]
     if any(p[1] != q[0] for p, q in zip(shapes, shapes[1:], strict=False)):
-        return None  # SymPy raises the shape error
+        return None  # SymPy raises the shape error (identities included)
     cores = [_core(m) for m in matrices]
     for i in range(len(matrices) - 1):
         a, b = cores[i], cores[i + 1]
-        if hash(a) == hash(b) and a == b and _merge(matrices[i], matrices[i + 1]):
-            return None  # X X, X X⁻¹, Xᵀ X⁻ᵀ … merge
+        if (hash(a) == hash(b) and a == b or _inverts_itself(_base(matrices[i + 1]))) \
+                and _merge(matrices[i], matrices[i + 1]):
+            return None  # X X, X X⁻¹, Xᵀ X⁻ᵀ, (A⁻¹ ⊗ B⁻¹)(A ⊗ B) … merge
     if coeff == 1:
         return matrices[0] if len(matrices) == 1 else Basic.__new__(sympy.MatMul, *matrices)
     return Basic.__new__(sympy.MatMul, coeff, *matrices)
@@ -119,8 +125,7 @@ def _merge(A, B) -> bool:
     square, with the same base or the base of A the inverse of the base of B."""
     if A.is_square is False or B.is_square is False:
         return False
-    a = A.args[0] if isinstance(A, sympy.MatPow) else A
-    b = B.args[0] if isinstance(B, sympy.MatPow) else B
+    a, b = _base(A), _base(B)
     if a == b:
         return True
     try:
@@ -129,6 +134,22 @@ def _merge(A, B) -> bool:
         return False
     except Exception:  # SymPy raises it: leave the product to SymPy
         return True
+
+
+def _nested(M) -> bool:
+    """A product, or a power of one: SymPy compares it whole with its neighbours."""
+    return isinstance(_base(M), sympy.MatMul)
+
+
+def _base(M):
+    """The base of M as `combine_powers` reads it: X for Xᵏ and X⁻¹, else M."""
+    return M.args[0] if isinstance(M, sympy.MatPow) else M
+
+
+def _inverts_itself(M) -> bool:
+    """True for a node whose inverse SymPy rewrites (a product, a Kronecker product, a
+    block diagonal…): its inverse may equal a neighbour that shares no base with it."""
+    return type(M)._eval_inverse is not MatrixExpr._eval_inverse
 
 
 def _split(term):
@@ -151,8 +172,10 @@ def _collected_sum(terms):
     for t in terms:
         flat.extend(t.args if isinstance(t, sympy.MatAdd) else (t,))
     if not all(isinstance(t, MatrixExpr) for t in flat) or \
-            any(isinstance(t, sympy.MatrixBase) for t in flat):
-        return None
+            any(isinstance(t, (sympy.MatrixBase, sympy.MatAdd)) or isinstance(t, sympy.MatMul)
+                and (len(t.args) < 2 or any(isinstance(a, sympy.MatMul) for a in t.args))
+                for t in flat):
+        return None  # explicit matrices, or terms not in canonical form: SymPy's rules
     shape = flat[0].shape
     if any(t.shape != shape for t in flat):
         return None  # SymPy raises the shape error
