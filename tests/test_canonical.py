@@ -112,3 +112,14 @@ def test_shape_errors_still_come_from_sympy():
         canonical.matmul(M, Identity(2), M)
     with pytest.raises(ShapeError):
         canonical.matadd([M, v])
+
+
+def test_a_scalar_sympy_cannot_test_for_zero_does_not_stop_a_derivation():
+    """SymPy's zero test of 1 − tanh(log det(I + 4 W Wᵀ))² raises TypeError ("Mix of Matrix
+    and Scalar symbols": its arg() factors the matrix sum inside det); the soak found the
+    Hessian crashing on it. The products and sums take such a scalar apart instead."""
+    W = MatrixSymbol("W", n, n)
+    f = sympy.tanh(sympy.log(sympy.Determinant(Identity(n) + 4 * W * Transpose(W))))
+    G, H = matcalc.grad(f, W), matcalc.hessian(f, W)
+    assert matcalc.check(f, W, derivative=G, values={"n": 3}).ok
+    assert matcalc.check(G, W, derivative=H, values={"n": 3}).ok

@@ -51,7 +51,11 @@ def assert_reads_back(e, notation):
         printed = printer(e)
     except matcalc.NoRuleError:  # the input syntax cannot write it (said, not guessed)
         assume(False)
-    back = reader(printed, None if notation == "syntax" else symbols_of(e))
+    try:
+        back = reader(printed, None if notation == "syntax" else symbols_of(e))
+    except matcalc.ShapeError:  # 1/tr(exp(I₁)) prints as 1/exp(I): I's size is not printed
+        assume(not e.atoms(sympy.Identity, sympy.OneMatrix))
+        raise
     point = random_point([e], None, seed=3)
     expected = value(e, point)
     assume(expected is not None and np.all(np.isfinite(expected)))

@@ -46,7 +46,10 @@ def matmul(*factors):
     quick = _plain_product(factors)
     if quick is not None:
         return quick
-    return sympy.MatMul(*factors).doit(deep=False)
+    try:
+        return sympy.MatMul(*factors).doit(deep=False)
+    except TypeError:  # see _is_zero: SymPy's zero test of the scalars failed
+        return _scalars_apart(factors)
 
 
 def matadd(terms, shape=None):
@@ -101,7 +104,7 @@ def _plain_product(factors):
             return None
         matrices = identities[:1]  # c I I = c I
     coeff = sympy.Mul(*scalars)
-    if coeff.is_zero or coeff.is_commutative is False:
+    if _is_zero(coeff) or coeff.is_commutative is False:
         return None  # 0 A is a zero matrix; SymPy refuses a noncommuting scalar
     if coeff.is_Rational and coeff != 1 and len(matrices) == 1 and \
             isinstance(matrices[0], sympy.MatAdd):
@@ -134,6 +137,33 @@ def _merge(A, B) -> bool:
         return False
     except Exception:  # SymPy raises it: leave the product to SymPy
         return True
+
+
+def _scalars_apart(factors):
+    """c · (SymPy's canonical product of the matrices alone), for scalars SymPy cannot
+    test for zero."""
+    scalars, matrices = [], []
+    for f in factors:
+        for a in (f.args if isinstance(f, sympy.MatMul) else (f,)):
+            (matrices if getattr(a, "is_Matrix", False) else scalars).append(a)
+    M = sympy.MatMul(*matrices).doit(deep=False) if len(matrices) > 1 else matrices[0]
+    if isinstance(M, sympy.ZeroMatrix):
+        return M
+    c, rest = M.as_coeff_matrices() if isinstance(M, sympy.MatMul) else (sympy.S.One, [M])
+    coeff = sympy.Mul(*scalars) * c
+    if coeff == 1:
+        return rest[0] if len(rest) == 1 else Basic.__new__(sympy.MatMul, *rest)
+    return Basic.__new__(sympy.MatMul, coeff, *rest)
+
+
+def _is_zero(c) -> bool:
+    """c.is_zero, where SymPy's assumption queries on a scalar that holds a matrix sum
+    (1 − tanh(log det(I + W Wᵀ))²) can raise TypeError ("Mix of Matrix and Scalar
+    symbols"); such a scalar is taken as not known to be zero, as an unknown one is."""
+    try:
+        return bool(c.is_zero)
+    except TypeError:
+        return False
 
 
 def _nested(M) -> bool:
@@ -191,11 +221,14 @@ def _collected_sum(terms):
         if coeff == 1:
             collected.append(M)
             continue
-        if coeff.is_zero is not False:
+        if _is_zero(coeff):
             return None  # A − A: SymPy leaves a zero matrix to drop
         term = _plain_product([coeff, M]) if _settled(coeff) and _settled(M) else None
         if term is None:
-            term = coeff * M  # SymPy's own combine (it also evaluates M)
+            try:
+                term = coeff * M  # SymPy's own combine (it also evaluates M)
+            except TypeError:  # see _is_zero
+                term = _scalars_apart([coeff, M])
         if _split(term) != (coeff, M):
             return None  # evaluating M changed it: it may collect further
         collected.append(term)
