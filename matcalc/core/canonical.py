@@ -131,6 +131,9 @@ def _merge(A, B) -> bool:
     a, b = _base(A), _base(B)
     if a == b:
         return True
+    if isinstance(b, sympy.MatMul) and not (isinstance(a, sympy.MatMul) and
+                                            len(a.args) == len(b.args)):
+        return False  # (P Q)⁻¹ = Q⁻¹ P⁻¹ has as many factors: no need to form it
     try:
         return b.inverse() == a
     except NonInvertibleMatrixError:
