@@ -240,7 +240,7 @@ def _collected_sum(terms):
     return Basic.__new__(sympy.MatAdd, *sorted(collected, key=default_sort_key))
 
 
-def transpose_of(M):
+def flip_transpose(M):
     """Mᵀ, with (Aᵀ)ᵀ written A at once (the rule `push_transpose` would in a later pass)."""
     return M.arg if isinstance(M, sympy.Transpose) else Basic.__new__(sympy.Transpose, M)
 

@@ -27,7 +27,7 @@ from functools import cached_property
 import sympy
 from sympy import Basic, Expr, MatrixExpr, MatrixSymbol, Symbol
 
-from .canonical import matadd, matmul, transpose_of  # noqa: F401 (re-exported)
+from .canonical import flip_transpose, matadd, matmul  # noqa: F401 (re-exported)
 from .errors import ExpressionError, NoRuleError, OptionError, ShapeError, short
 from .registry import InMatcalcNotation
 

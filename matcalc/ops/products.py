@@ -22,7 +22,7 @@ from ..code.lowering import ordered, small_power
 from ..code.values import (ATOM, DENSE, DIAG, EYE, MUL, ONES, POW, SCALAR, ZERO, Value,
                            join_product, join_sum, power, scale)
 from ..core.errors import EvaluationError, NoRuleError, ShapeError
-from ..core.nodes import MatrixDifferential, Norm, matadd, matmul, transpose, transpose_of
+from ..core.nodes import MatrixDifferential, Norm, flip_transpose, matadd, matmul, transpose
 from ..core.registry import INFIX, POSTFIX, Operator, register
 from ..core.shapes import describe, differ, refuse_matrix_argument
 from ..numeric.evaluation import real
@@ -124,7 +124,7 @@ def _dense_sum(low, terms, shape) -> Value:
 
 def transpose_sum(A, ctx):
     """(A + B)ᵀ = Aᵀ + Bᵀ"""
-    return matadd([transpose_of(t) for t in A.args])
+    return matadd([flip_transpose(t) for t in A.args])
 
 
 register(Operator(
@@ -156,8 +156,8 @@ def adj_matmul(D, H, dX):
     if coeff.has(dX):
         return pullback(coeff, inner(H, matmul(*factors)), dX)
     i = only_linear_factor(factors, dX, D)
-    left = [transpose_of(f) for f in reversed(factors[:i])]
-    right = [transpose_of(f) for f in reversed(factors[i + 1:])]
+    left = [flip_transpose(f) for f in reversed(factors[:i])]
+    right = [flip_transpose(f) for f in reversed(factors[i + 1:])]
     return pullback(factors[i], matmul(coeff, *left, H, *right), dX)
 
 
@@ -297,7 +297,7 @@ def lower_matmul(low, e):
 def transpose_matmul(A, ctx):
     """(c A B)ᵀ = c Bᵀ Aᵀ"""
     coeff, factors = A.as_coeff_matrices()
-    return matmul(coeff, *[transpose_of(f) for f in reversed(factors)])
+    return matmul(coeff, *[flip_transpose(f) for f in reversed(factors)])
 
 
 register(Operator(
