@@ -65,18 +65,20 @@ def codegen(obj, args, backend: str = "numpy", name: str = "f", *, grad=None, hv
         a matrix expression: the Hessian is never formed.
 
     >>> import sympy, matcalc
-    >>> X = sympy.MatrixSymbol("X", sympy.Symbol("n"), sympy.Symbol("n"))
-    >>> print(matcalc.codegen(matcalc.grad(sympy.log(sympy.Determinant(X)), X), [X]))
+    >>> n = sympy.Symbol("n")
+    >>> X, A = sympy.MatrixSymbol("X", n, n), sympy.MatrixSymbol("A", n, n)
+    >>> print(matcalc.codegen(matcalc.grad(sympy.Trace(X.T * A * X), X), [A, X]))
     import numpy as np
     <BLANKLINE>
     <BLANKLINE>
-    def f(X):
-        \"\"\"f(X) = X⁻ᵀ\"\"\"
+    def f(A, X):
+        \"\"\"f(A, X) = (A + Aᵀ) X\"\"\"
+        A = np.asarray(A, dtype=float)
         X = np.asarray(X, dtype=float)
-        n = X.shape[0]
+        n = A.shape[0]
+        assert tuple(A.shape) == (n, n), f"A must be n x n, got {tuple(A.shape)}"
         assert tuple(X.shape) == (n, n), f"X must be n x n, got {tuple(X.shape)}"
-        inv_X = np.linalg.inv(X)
-        return inv_X.T
+        return (A + A.T) @ X
     <BLANKLINE>
     """
     _one_of(grad, hvp)

@@ -263,7 +263,25 @@ def test_an_inverse_only_multiplied_is_a_solve_and_a_shared_one_is_formed_once()
     assert "np.linalg.solve(X, a)" in _source(X.I * a, [X, a])
     assert "inv" not in _source(Trace(A * X.I * a * a.T), [A, X, a])
     code = _source(Trace(X.I * A) + Trace(X.I), [A, X])
-    assert code.count("np.linalg.inv(X)") == 1 and "solve" not in code
+    assert code.count("_lu_factor(X)") == 1 and code.count("_lu_inverse(lu_X)") == 1, code
+    assert "_solve(" not in code and "linalg.inv" not in code
+
+
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
+def test_an_inverse_formed_from_the_lu_factorisation_is_the_inverse(backend):
+    """_lu_inverse (U⁻¹ L⁻¹ Pᵀ in NumPy: pivots undone in reverse order) against
+    np.linalg.inv, at sizes where pivoting swaps rows and at 1 × 1; a singular matrix
+    raises LinAlgError in NumPy, as np.linalg.inv does."""
+    fn = matcalc.lambdify(X.I, [X], backend)
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 5, 40):
+        Xv = rng.standard_normal((size, size))
+        value = fn(Xv if backend != "torch" else __import__("torch").as_tensor(Xv))
+        assert np.allclose(np.asarray(value), np.linalg.inv(Xv), rtol=1e-9, atol=1e-12)
+    if backend == "numpy":
+        with pytest.raises(np.linalg.LinAlgError, match="Singular"), \
+                np.errstate(all="ignore"), pytest.warns(Warning):
+            fn(np.array([[1.0, 2.0], [2.0, 4.0]]))
 
 
 @pytest.mark.parametrize("backend", EVERY_BACKEND)
@@ -299,7 +317,7 @@ def _assert_f_and_grad_agree(f, args, X, values, backend):
                                        ("logdet(X*X)", "X")])
 def test_log_det_and_the_inverse_share_one_lu(backend, text, wrt):
     """log det X and X⁻¹ (formed, or solved with) from one LU: the log det from U's
-    diagonal and the pivots' sign, the inverse by solving with I."""
+    diagonal and the pivots' sign, the inverse as U⁻¹ L⁻¹ Pᵀ."""
     f = matcalc.parse(text)
     args = sorted(f.atoms(MatrixSymbol), key=lambda s: s.name)
     var = next(a for a in args if a.name == wrt)

@@ -220,6 +220,7 @@ COLLIDING = ["exact", "numeric", "float", "tuple", "max", "abs", "int", "np", "e
              "_V", "_G", "_", "t0", "inv_X", "slogdet_X", "dim0", "lambda", "match",
              "_sigmoid", "logdet", "logdet_and_grad", "check_logdet_and_grad", "f",
              "f_and_grad", "check_f_and_grad", "_lu_factor", "_lu_solve", "_lu_slogdet",
+             "_lu_inverse",
              "lu_X", "_softmax", "_cho_factor", "_loewner_expm"]
 
 

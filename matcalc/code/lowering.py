@@ -368,7 +368,7 @@ class Lowering:
         its solves, its inverse and its log det."""
         key = ("lu", expr)
         if key not in self.memo:
-            self.helpers |= {"_lu_factor", "_lu_solve"}
+            self.helpers.add("_lu_factor")
             hint = f"lu_{self.names[expr]}" if expr in self.names else None
             self.memo[key] = self.bind(Value(f"_lu_factor({M.code})", DENSE), hint)
         return self.memo[key].code
@@ -379,6 +379,7 @@ class Lowering:
         if is_spd_symbol(expr):  # symmetric: M⁻ᵀ = M⁻¹
             return Value(f"_cho_solve({self.cholesky(expr)}, {R})", DENSE, shape)
         if self.survey.factorise(expr):
+            self.helpers.add("_lu_solve")
             return Value(f"_lu_solve({self.lu(expr, M)}, {R}, {int(transposed)})", DENSE, shape)
         A = M.wrapped(ATOM) + ".T" if transposed else M.code
         return Value(self.b.linalg("solve", A, R), DENSE, shape)

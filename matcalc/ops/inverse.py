@@ -63,12 +63,10 @@ def lower_inverse(low, e):
         eye = low.b.eye(low.dim(e.shape[0]))
         return low.bind(Value(f"_cho_solve({low.cholesky(e.arg)}, {eye})", DENSE,
                               tuple(e.shape)), _hint(low, "inv", e.arg))
-    if low.survey.shares_lu(e.arg):  # from the LU that log det M comes from
-        eye = low.b.eye(low.dim(e.shape[0]))
-        return low.bind(Value(f"_lu_solve({low.lu(e.arg, low.dense(M))}, {eye}, 0)", DENSE,
-                              tuple(e.shape)), _hint(low, "inv", e.arg))
-    return low.bind(Value(low.b.linalg("inv", low.dense(M).code), DENSE, tuple(e.shape)),
-                    _hint(low, "inv", e.arg))
+    # U⁻¹ L⁻¹ Pᵀ from the LU factorisation (shared with log det M and solves with M)
+    low.helpers.add("_lu_inverse")
+    return low.bind(Value(f"_lu_inverse({low.lu(e.arg, low.dense(M))})", DENSE,
+                          tuple(e.shape)), _hint(low, "inv", e.arg))
 
 
 def _hint(low, prefix, M) -> str | None:
