@@ -123,3 +123,19 @@ def test_a_scalar_sympy_cannot_test_for_zero_does_not_stop_a_derivation():
     G, H = matcalc.grad(f, W), matcalc.hessian(f, W)
     assert matcalc.check(f, W, derivative=G, values={"n": 3}).ok
     assert matcalc.check(G, W, derivative=H, values={"n": 3}).ok
+
+
+def test_the_sort_key_of_a_sums_terms_is_sympys():
+    """The terms of a sum are sorted by SymPy's default_sort_key, built from each factor's
+    key once: equal keys for products of matrices, products with a scalar, and others."""
+    t = sympy.Symbol("t")
+    terms = [A * B, A * X, X * A, Transpose(A) * B, A * Transpose(B), A * B * X, A * X * B,
+             Inverse(X) * A, 2 * A * B, t * A * B, -A * X, A, Transpose(X), A + B,
+             MatPow(X, 2) * A, Inverse(A * B) * X, x * Transpose(x), Kronecker(A, B) * X,
+             Transpose(A * B) * X, Inverse(Transpose(X)) * A, t ** 2 * A, sympy.sqrt(t) * A * B,
+             MatMul(t, sympy.Rational(1, 2), A, B, evaluate=False), A + B * X,
+             sympy.HadamardProduct(A, B) * X, Transpose(Transpose(A) * Inverse(X))]
+    key = canonical._sort_key_of_terms()
+    assert [key(term) for term in terms] == [sympy.default_sort_key(term) for term in terms]
+    square = [term for term in terms if term.shape == (n, n)]
+    assert canonical.matadd(square) == MatAdd(*square).doit(deep=False)

@@ -20,7 +20,7 @@ derivation builds.
 from __future__ import annotations
 
 import sympy
-from sympy import Basic, MatrixExpr
+from sympy import Basic, Expr, MatrixExpr
 from sympy.core.sorting import default_sort_key
 from sympy.matrices.exceptions import NonInvertibleMatrixError
 
@@ -237,7 +237,42 @@ def _collected_sum(terms):
         collected.append(term)
     if len(collected) == 1:
         return collected[0]
-    return Basic.__new__(sympy.MatAdd, *sorted(collected, key=default_sort_key))
+    return Basic.__new__(sympy.MatAdd, *sorted(collected, key=_sort_key_of_terms()))
+
+
+def _sort_key_of_terms():
+    """default_sort_key for the terms of one sum, each subterm's key computed once.
+    SymPy's Expr.sort_key of a matrix expression is (class key, (number of args, the args'
+    keys), key of 1, 1), the args of a product ordered by as_ordered_factors (the
+    commutative ones sorted, then the matrices in order); it is built here from memoised
+    keys for products, transposes, inverses and symbols, and left to SymPy for anything
+    else. SymPy's own builds every factor's key anew through default_sort_key, which was
+    a sixth of the time of ∂ tr(A₁X…A_kX)/∂X."""
+    keys: dict = {}
+
+    def key(e):
+        found = keys.get(e)
+        if found is None:
+            found = keys[e] = _sort_key(e, key)
+        return found
+    return key
+
+
+def _sort_key(e, key):
+    if not isinstance(e, MatrixExpr) or type(e).sort_key is not Expr.sort_key or \
+            type(e).as_coeff_Mul is not MatrixExpr.as_coeff_Mul or \
+            e.is_Pow or e.is_Add or e.is_Dummy or e.is_Atom:
+        return default_sort_key(e)
+    if e.is_Mul:  # Mul.as_ordered_factors
+        scalars = sorted((a for a in e.args if a.is_commutative), key=lambda a: a.sort_key())
+        args = scalars + [a for a in e.args if not a.is_commutative]
+    else:
+        args = e.args
+    arg_keys = tuple(key(a) for a in args)
+    return e.class_key(), (len(arg_keys), arg_keys), _ONE_KEY, sympy.S.One
+
+
+_ONE_KEY = sympy.S.One.sort_key()
 
 
 def flip_transpose(M):
