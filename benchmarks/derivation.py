@@ -4,9 +4,11 @@
    variable, derived by `matcalc.grad` and by `f.diff(X)`. SymPy's answer is classified:
    right (agrees numerically with matcalc's checked result), wrong, or no answer
    (unevaluated, an error, or a form that cannot be evaluated). Times are medians of
-   `--repeat` runs, each after clearing SymPy's cache; ratios are SymPy / matcalc.
+   `--repeat` runs, each after clearing SymPy's cache and matcalc's; ratios are
+   SymPy / matcalc.
 2. The scaling family tr(A₁X A₂X … A_kX), k = 1 … 128, with the growth exponent of each
-   (least-squares slope of log time against log k over k ≥ 4).
+   (least-squares slope of log time against log k over k ≥ 4). matcalc's times beyond
+   k = 16 are medians of three runs (of `--repeat` below that); SymPy's of one.
 
     python benchmarks/derivation.py [--repeat 5] [--max-k 64] [--sympy-max-k 32]
 """
@@ -29,13 +31,16 @@ from sympy.core.cache import clear_cache  # noqa: E402
 import matcalc  # noqa: E402
 from cookbook import IDENTITIES  # noqa: E402
 from matcalc.numeric.checking import random_point  # noqa: E402
+from matcalc.rewrite.rules import size  # noqa: E402
 
 
 def timed(fn, repeat):
-    """(median seconds, last result) over `repeat` runs, each with a cold SymPy cache."""
+    """(median seconds, last result) over `repeat` runs, each with cold caches (SymPy's and
+    matcalc's memoised expression sizes)."""
     times, result = [], None
     for _ in range(repeat):
         clear_cache()
+        size.cache_clear()
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
@@ -115,7 +120,8 @@ def scaling(max_k, sympy_max_k, repeat):
     ours, theirs = [], []
     for k in ks:
         f, X = chain(k)
-        t_ours, _ = timed(lambda f=f, X=X: matcalc.grad(f, X), repeat if k <= 16 else 1)
+        t_ours, _ = timed(lambda f=f, X=X: matcalc.grad(f, X), repeat if k <= 16 else
+                          min(repeat, 3))
         ours.append(t_ours)
         if k <= sympy_max_k:
             t_theirs, _ = timed(lambda f=f, X=X: f.diff(X), repeat if k <= 16 else 1)
