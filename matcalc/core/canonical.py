@@ -259,9 +259,12 @@ def _sort_key_of_terms():
 
 
 def _sort_key(e, key):
+    """Expr.sort_key(e), with `key` for e's args; default_sort_key(e) where e is not a
+    matrix expression whose key Expr.sort_key builds this way."""
     if not isinstance(e, MatrixExpr) or type(e).sort_key is not Expr.sort_key or \
             type(e).as_coeff_Mul is not MatrixExpr.as_coeff_Mul or \
-            e.is_Pow or e.is_Add or e.is_Dummy or e.is_Atom:
+            e.is_Pow or e.is_Add or e.is_Dummy or e.is_Atom or \
+            e.is_Mul and type(e) is not sympy.MatMul:
         return default_sort_key(e)
     if e.is_Mul:  # Mul.as_ordered_factors
         scalars = sorted((a for a in e.args if a.is_commutative), key=lambda a: a.sort_key())
