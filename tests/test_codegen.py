@@ -276,7 +276,7 @@ def test_an_inverse_formed_from_the_lu_factorisation_is_the_inverse(backend):
     rng = np.random.default_rng(5)
     for size in (1, 2, 5, 40):
         Xv = rng.standard_normal((size, size))
-        value = fn(Xv if backend != "torch" else __import__("torch").as_tensor(Xv))
+        value = fn(importlib.import_module("torch").as_tensor(Xv) if backend == "torch" else Xv)
         assert np.allclose(np.asarray(value), np.linalg.inv(Xv), rtol=1e-9, atol=1e-12)
     if backend == "numpy":
         with pytest.raises(np.linalg.LinAlgError, match="Singular"), \

@@ -63,7 +63,7 @@ def lower_inverse(low, e):
         eye = low.b.eye(low.dim(e.shape[0]))
         return low.bind(Value(f"_cho_solve({low.cholesky(e.arg)}, {eye})", DENSE,
                               tuple(e.shape)), _hint(low, "inv", e.arg))
-    # U⁻¹ L⁻¹ Pᵀ from the LU factorisation (shared with log det M and solves with M)
+    # U⁻¹ L⁻¹ Pᵀ from the LU factorisation (shared with log det M, Survey.shares_lu)
     low.helpers.add("_lu_inverse")
     return low.bind(Value(f"_lu_inverse({low.lu(e.arg, low.dense(M))})", DENSE,
                           tuple(e.shape)), _hint(low, "inv", e.arg))
