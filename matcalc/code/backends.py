@@ -70,6 +70,17 @@ class NumPyBackend:
         """Σᵢⱼ aᵢⱼ bᵢⱼ (code for two operands already wrapped for a product)."""
         return f"{self.xp}.vdot({a}, {b})"
 
+    def trace_of_product(self, a, b):
+        """tr(a b) = Σᵢⱼ aᵢⱼ bⱼᵢ without forming a b (a wrapped for a product, b for an
+        attribute). NumPy's einsum walks both operands in place in any memory order, where
+        vdot(a, b.T) copies each operand that is not C-ordered (LAPACK's inverses and solves
+        are Fortran-ordered): 0.6 ms against 6 ms at n = 1000."""
+        return f'{self.xp}.einsum("ij,ji->", {a}, {b})'
+
+    def diagonal_of_product(self, a, b):
+        """diag(a b)ᵢ = Σⱼ aᵢⱼ bⱼᵢ without forming a b (einsum: see trace_of_product)."""
+        return f'{self.xp}.einsum("ij,ji->i", {a}, {b})'
+
     def sum_axis(self, x, axis):
         return f"{x}.sum({axis}, {self.keepdims}=True)"
 
@@ -113,6 +124,12 @@ class JaxBackend(NumPyBackend):
     def asarray(self, x):
         return f"jnp.asarray({x}, dtype=jnp.float64)"
 
+    def trace_of_product(self, a, b):
+        return self.sum_of_products(a, f"{b}.T")  # XLA fuses the transpose into the sum
+
+    def diagonal_of_product(self, a, b):
+        return f"jnp.sum({a} * {b}.T, 1)"
+
     def scalar_arg(self, x):
         return self.asarray(x)
 
@@ -149,6 +166,12 @@ class TorchBackend(NumPyBackend):
 
     def sum_of_products(self, a, b):
         return f"torch.sum({a} * {b})"
+
+    def trace_of_product(self, a, b):
+        return self.sum_of_products(a, f"{b}.T")
+
+    def diagonal_of_product(self, a, b):
+        return f"torch.sum({a} * {b}.T, 1)"
 
     def scalar_arg(self, x):
         return self.asarray(x)

@@ -447,10 +447,9 @@ class Lowering:
             return apply_scalars(out, scalars)
         L, R = self.dense(L), self.dense(R)
         if trace:
-            out = Value(self.b.sum_of_products(L.wrapped(MUL), f"{R.wrapped(ATOM)}.T"), SCALAR)
+            out = Value(self.b.trace_of_product(L.wrapped(MUL), R.wrapped(ATOM)), SCALAR)
         else:
-            out = Value(self.b.call("sum", f"{L.wrapped(MUL)} * {R.wrapped(ATOM)}.T", "1"),
-                        DIAG)
+            out = Value(self.b.diagonal_of_product(L.wrapped(MUL), R.wrapped(ATOM)), DIAG)
         return apply_scalars(out, scalars)
 
 
