@@ -8,10 +8,13 @@ Table 2, Hessian-vector products (matcalc's generated `f_hvp` in NumPy and JAX a
 JAX's forward-over-reverse `jax.jit(jvp(grad(f)))` and against forming the Hessian with
 `jax.jit(jax.hessian)` and multiplying), milliseconds per call:
     xᵀAx, the logistic loss with labels, ‖T − UVᵀ‖² by U, log Σ exp(x).
+Table 3, the same four Hessians: how many times faster matcalc's generated Hessian (NumPy
+and JAX) is than `jax.jit(jax.hessian)` (issue 19's target: at least 2).
 Values are checked equal before timing; one thread per library; float64; median of
-repeats.
+repeats (table 1: batches of f-and-gradient and f alternate, and the ratio is the median
+of the pairs' ratios).
 
-    python benchmarks/ratios.py [--sizes 100 300 1000]
+    python benchmarks/ratios.py [--sizes 100 300 1000] [--tables gradients hvp hessians]
 """
 
 from __future__ import annotations
@@ -49,6 +52,31 @@ def measure(call, budget=0.5) -> float:
             call()
         times.append((time.perf_counter() - start) / number)
     return statistics.median(times)
+
+
+def paired(first, second, budget=1.0) -> tuple[float, float]:
+    """(median seconds per call of first, median over pairs of first's time / second's):
+    batches of the two alternate, so that a slow spell of this shared machine slows both
+    sides of a ratio rather than one."""
+    for call in (first, second, first, second):
+        call()
+    start = time.perf_counter()
+    first()
+    second()
+    once = max(time.perf_counter() - start, 1e-9)
+    number = max(1, int(0.02 / once))
+    times, ratios = [], []
+    for _ in range(max(5, min(25, int(budget / (once * number))))):
+        start = time.perf_counter()
+        for _ in range(number):
+            first()
+        middle = time.perf_counter()
+        for _ in range(number):
+            second()
+        end = time.perf_counter()
+        times.append((middle - start) / number)
+        ratios.append((middle - start) / (end - middle))
+    return statistics.median(times), statistics.median(ratios)
 
 
 def _symbols(f):
@@ -91,8 +119,8 @@ HVPS = {
 
 
 def gradient_ratios(sizes):
-    print("## f-and-gradient over f (generated NumPy; median of repeats), and in brackets "
-          "f-and-gradient's time\n")
+    print("## f-and-gradient over f (generated NumPy; median over alternating batches), and "
+          "in brackets f-and-gradient's time\n")
     print("| problem | " + " | ".join(f"n = {n}" for n in sizes) + " |")
     print("|---|" + "---:|" * len(sizes))
     for name, (text, wrt, values) in GRADIENTS.items():
@@ -106,8 +134,8 @@ def gradient_ratios(sizes):
             point = values(n, np.random.default_rng(n))
             inputs = [point[a.name] for a in args]
             assert np.isclose(both(*inputs)[0], fn(*inputs))
-            seconds = measure(lambda both=both, a=inputs: both(*a))
-            ratio = seconds / measure(lambda fn=fn, a=inputs: fn(*a))
+            seconds, ratio = paired(lambda both=both, a=inputs: both(*a),
+                                    lambda fn=fn, a=inputs: fn(*a))
             cells.append(f"{ratio:.2f} ({1000 * seconds:.3g} ms)")
         print(f"| {name} | " + " | ".join(cells) + " |")
 
@@ -166,12 +194,60 @@ def hvp_times(sizes):
             print(f"| {name} | {label} | " + " | ".join(cells) + " |")
 
 
+def hessian_speedups(sizes):
+    """Table 3: how many times faster the generated Hessian is than jax.jit(jax.hessian),
+    each pair of batches alternating (issue 19's target: at least 2)."""
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    print("\n## Hessians: jax.jit(jax.hessian)'s time over the generated Hessian's (median "
+          "over alternating batches), and in brackets the generated Hessian's time\n")
+    print("| problem | generated | " + " | ".join(f"n = {n}" for n in sizes) + " |")
+    print("|---|---|" + "---:|" * len(sizes))
+    for name, (text, wrt, values, jax_f) in HVPS.items():
+        f = matcalc.parse(text)
+        symbols = _symbols(f)
+        names = sorted(values(2, np.random.default_rng(0)))
+        args = [symbols[k] for k in names]
+        H = matcalc.hessian(f, symbols[wrt])
+        autodiff = jax.jit(jax.hessian(jax_f(jnp), argnums=names.index(wrt)))
+        rows = {}
+        for backend in ("numpy", "jax"):
+            generated = matcalc.lambdify(H, args, backend)
+            cells = []
+            for n in sizes:
+                point = values(n, np.random.default_rng(n))
+                np_inputs = [point[k] for k in names]
+                jax_inputs = [jnp.asarray(a) for a in np_inputs]
+                inputs = np_inputs if backend == "numpy" else jax_inputs
+                if name.startswith("‖") and n > 300:  # jax.hessian asks for 40 GB at 1000
+                    cells.append("— (JAX out of memory)")
+                    continue
+                mine = np.asarray(generated(*inputs))
+                theirs = np.asarray(autodiff(*jax_inputs))
+                assert mine.size == theirs.size and np.allclose(
+                    mine, theirs.reshape(mine.shape), rtol=1e-6, atol=1e-9), (name, n)
+                seconds, ratio = paired(
+                    lambda g=generated, a=inputs: jax.block_until_ready(g(*a)),
+                    lambda h=autodiff, a=jax_inputs: jax.block_until_ready(h(*a)))
+                cells.append(f"{1 / ratio:.2f}× ({1000 * seconds:.3g} ms)")
+            rows[f"matcalc {'NumPy' if backend == 'numpy' else 'JAX'}"] = cells
+        for label, cells in rows.items():
+            print(f"| {name} | {label} | " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
-    sizes = parser.parse_args().sizes
-    gradient_ratios(sizes)
-    hvp_times(sizes)
+    parser.add_argument("--tables", nargs="+", choices=["gradients", "hvp", "hessians"],
+                        default=["gradients", "hvp", "hessians"])
+    options = parser.parse_args()
+    if "gradients" in options.tables:
+        gradient_ratios(options.sizes)
+    if "hvp" in options.tables:
+        hvp_times(options.sizes)
+    if "hessians" in options.tables:
+        hessian_speedups(options.sizes)
 
 
 if __name__ == "__main__":
