@@ -83,6 +83,26 @@ def _symbols(f):
     return {s.name: s for s in f.free_symbols | f.atoms(sympy.MatrixSymbol)}
 
 
+def _problem(text, values):
+    """(f, its symbols by name, the argument names in order, the arguments)."""
+    f = matcalc.parse(text)
+    symbols = _symbols(f)
+    names = sorted(values(2, np.random.default_rng(0)))
+    return f, symbols, names, [symbols[k] for k in names]
+
+
+def _jax():
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _header(title, columns, sizes):
+    print(f"\n## {title}\n")
+    print("| " + " | ".join([*columns, *(f"n = {n}" for n in sizes)]) + " |")
+    print("|" + "---|" * len(columns) + "---:|" * len(sizes))
+
+
 def _spd(n, rng):
     G = rng.standard_normal((n, n))
     return G @ G.T / n + np.eye(n)
@@ -119,14 +139,10 @@ HVPS = {
 
 
 def gradient_ratios(sizes):
-    print("## f-and-gradient over f (generated NumPy; median over alternating batches), and "
-          "in brackets f-and-gradient's time\n")
-    print("| problem | " + " | ".join(f"n = {n}" for n in sizes) + " |")
-    print("|---|" + "---:|" * len(sizes))
+    _header("f-and-gradient over f (generated NumPy; median over alternating batches), and "
+            "in brackets f-and-gradient's time", ["problem"], sizes)
     for name, (text, wrt, values) in GRADIENTS.items():
-        f = matcalc.parse(text)
-        symbols = _symbols(f)
-        args = [symbols[k] for k in sorted(values(2, np.random.default_rng(0)))]
+        f, symbols, _, args = _problem(text, values)
         fn = matcalc.lambdify(f, args)
         both = matcalc.lambdify(f, args, grad=symbols[wrt])
         cells = []
@@ -141,17 +157,11 @@ def gradient_ratios(sizes):
 
 
 def hvp_times(sizes):
-    import jax
-    jax.config.update("jax_enable_x64", True)
+    jax = _jax()
     jnp = jax.numpy
-    print("\n## Hessian-vector products, ms per call (float64)\n")
-    print("| problem | method | " + " | ".join(f"n = {n}" for n in sizes) + " |")
-    print("|---|---|" + "---:|" * len(sizes))
+    _header("Hessian-vector products, ms per call (float64)", ["problem", "method"], sizes)
     for name, (text, wrt, values, jax_f) in HVPS.items():
-        f = matcalc.parse(text)
-        symbols = _symbols(f)
-        names = sorted(values(2, np.random.default_rng(0)))
-        args = [symbols[k] for k in names]
+        f, symbols, names, args = _problem(text, values)
         position = names.index(wrt)
         generated = {b: matcalc.lambdify(f, args, b, hvp=symbols[wrt]) for b in ("numpy", "jax")}
         jf = jax_f(jnp)
@@ -197,18 +207,13 @@ def hvp_times(sizes):
 def hessian_speedups(sizes):
     """Table 3: how many times faster the generated Hessian is than jax.jit(jax.hessian),
     each pair of batches alternating (issue 19's target: at least 2)."""
-    import jax
-    jax.config.update("jax_enable_x64", True)
+    jax = _jax()
     jnp = jax.numpy
-    print("\n## Hessians: jax.jit(jax.hessian)'s time over the generated Hessian's (median "
-          "over alternating batches), and in brackets the generated Hessian's time\n")
-    print("| problem | generated | " + " | ".join(f"n = {n}" for n in sizes) + " |")
-    print("|---|---|" + "---:|" * len(sizes))
+    _header("Hessians: jax.jit(jax.hessian)'s time over the generated Hessian's (median over "
+            "alternating batches), and in brackets the generated Hessian's time",
+            ["problem", "generated"], sizes)
     for name, (text, wrt, values, jax_f) in HVPS.items():
-        f = matcalc.parse(text)
-        symbols = _symbols(f)
-        names = sorted(values(2, np.random.default_rng(0)))
-        args = [symbols[k] for k in names]
+        f, symbols, names, args = _problem(text, values)
         H = matcalc.hessian(f, symbols[wrt])
         autodiff = jax.jit(jax.hessian(jax_f(jnp), argnums=names.index(wrt)))
         rows = {}
