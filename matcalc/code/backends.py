@@ -18,9 +18,11 @@ class NumPyBackend:
     xp = "np"
     imports = "import numpy as np"
     #: The LU factorisation shared by the solves with one matrix (helpers _lu_factor,
-    #: _lu_solve); NumPy has none, so its module imports SciPy for it.
+    #: _lu_solve); NumPy has none, so its module imports SciPy for it. The solves call
+    #: LAPACK's getrs (and potrs below) as scipy.linalg.lu_solve (cho_solve) does, without
+    #: its checks: 0.5 µs against 12 at n = 3, the same beyond. B is copied, never written.
     lu_factor = "scipy.linalg.lu_factor(A, check_finite=False)"
-    lu_solve = "scipy.linalg.lu_solve(lu, B, trans=trans, check_finite=False)"
+    lu_solve = "scipy.linalg.lapack.dgetrs(lu[0], lu[1], B, trans=trans)[0]"
     lu_needs_scipy = True
     lu_pivot_base = 0  # scipy numbers the pivots from 0, torch from 1
     #: The body of _lu_inverse(lu): LAPACK's getri (A⁻¹ = U⁻¹ L⁻¹ Pᵀ) with its optimal
@@ -34,7 +36,7 @@ class NumPyBackend:
     return inverse"""
     #: The Cholesky factorisation of an spd matrix: factor, solve with it, log det from it.
     cho_factor = "scipy.linalg.cho_factor(A, check_finite=False)"
-    cho_solve = "scipy.linalg.cho_solve(c, B, check_finite=False)"
+    cho_solve = "scipy.linalg.lapack.dpotrs(c[0], B, lower=c[1])[0]"
     cho_logdet = "2 * np.sum(np.log(np.diag(c[0])))"
     keepdims = "keepdims"
     dtype = ""  # the dtype argument of eye / ones / zeros
